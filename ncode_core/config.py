@@ -1,0 +1,206 @@
+"""Validated configuration models.
+
+Every boundary (CLI, dashboard form, job spec, checkpoint) turns plain dicts into these models with
+:func:`parse_run_config`. Unknown keys, wrong types, non-finite numbers and out-of-range values raise
+:class:`ConfigError` whose message names the field, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ADAPTIVE_METHODS = ("dopri5", "dopri8", "bosh3", "adaptive_heun")
+FIXED_GRID_METHODS = ("euler", "midpoint", "rk4")
+SolverMethod = Literal["dopri5", "dopri8", "bosh3", "adaptive_heun", "euler", "midpoint", "rk4"]
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message is one line, fit for a user."""
+
+
+class StrictModel(BaseModel):
+    """Base for every config: unknown keys and NaN/inf are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+
+class SolverConfig(StrictModel):
+    """How an ODE is integrated (the only torchdiffeq settings the project uses)."""
+
+    method: SolverMethod = "dopri5"
+    rtol: float = Field(1e-3, gt=0, le=1)
+    atol: float = Field(1e-3, gt=0, le=1)
+    step_size: float | None = Field(None, gt=0, description="fixed-grid step; default: T / 10")
+    adjoint: bool = False
+    max_num_steps: int = Field(1000, ge=1, le=10_000_000)
+
+    @property
+    def adaptive(self) -> bool:
+        """True for error-controlled methods (rtol/atol/max_num_steps apply)."""
+        return self.method in ADAPTIVE_METHODS
+
+
+class TrainingConfig(StrictModel):
+    """Optimisation settings shared by every task."""
+
+    steps: int = Field(500, ge=0, le=10_000_000)
+    lr: float = Field(1e-2, gt=0, le=10)
+    batch_size: int = Field(512, ge=1, le=1_000_000)
+    optimizer: Literal["adam", "adamw"] = "adam"
+    weight_decay: float = Field(0.0, ge=0, le=1)
+    grad_clip: float | None = Field(None, gt=0, description="max gradient norm; None disables")
+    eval_every: int = Field(50, ge=1, description="steps between test-set evaluations in fit()")
+
+
+class ModelConfig(StrictModel):
+    """Sizes of the model family's parts. The task decides which parts it uses."""
+
+    hidden: int = Field(16, ge=1, le=4096, description="hidden width of the vector field f")
+    augment_dim: int = Field(1, ge=1, le=1024, description="extra zero dimensions (anode only)")
+    gamma_hidden: int = Field(16, ge=1, le=4096, description="hidden width of gamma: x(0) -> theta(0)")
+    law_hidden: int = Field(16, ge=1, le=4096, description="hidden width of the closed-loop law g")
+    theta0: Literal["learned", "gamma"] = Field(
+        "learned", description="closed loop: theta(0) a learned constant or gamma(x(0))"
+    )
+    integration_time: float = Field(1.0, gt=0, le=1000, description="T of the flow [0, T]")
+
+
+class ReflectionConfig(StrictModel):
+    """x -> -x on x(0) ~ U(-range, range)."""
+
+    n_train: int = Field(256, ge=2, le=1_000_000)
+    n_test: int = Field(256, ge=2, le=1_000_000)
+    input_range: float = Field(1.0, gt=0, le=100)
+
+
+class AnnuliConfig(StrictModel):
+    """Inner disk r < inner_radius (class 0) vs annulus outer_min < r < outer_max (class 1)."""
+
+    n_samples: int = Field(2048, ge=8, le=10_000_000)
+    test_fraction: float = Field(0.25, gt=0, lt=1)
+    inner_radius: float = Field(0.5, gt=0, le=100)
+    outer_min: float = Field(1.0, gt=0, le=100)
+    outer_max: float = Field(1.5, gt=0, le=100)
+    noise: float = Field(0.0, ge=0, le=10, description="std of Gaussian noise added to the points")
+
+    @field_validator("outer_max")
+    @classmethod
+    def _outer_after_min(cls, value: float, info) -> float:
+        lower = info.data.get("outer_min")
+        if lower is not None and value <= lower:
+            raise ValueError(f"must exceed outer_min ({lower})")
+        return value
+
+
+class VanDerPolConfig(StrictModel):
+    """Target: dx/dt = mu (x - x^3/3 - theta), dtheta/dt = x / mu, theta(0) = 0."""
+
+    mu_true: float = Field(1.5, gt=0, le=100)
+    mu_init: float = Field(1.0, gt=0, le=100, description="initial value of the learnable mu")
+    horizon: float = Field(8.0, gt=0, le=1000, description="length of the fitted trajectory")
+    n_times: int = Field(40, ge=2, le=100_000, description="observation times on [0, horizon]")
+    n_train: int = Field(8, ge=1, le=100_000, description="training trajectories (x(0) values)")
+    n_test: int = Field(8, ge=1, le=100_000)
+    x0_range: float = Field(2.0, gt=0, le=100, description="x(0) ~ U(-x0_range, x0_range)")
+    noise: float = Field(0.0, ge=0, le=10, description="observation noise std")
+
+
+TASK_CONFIGS: dict[str, type[StrictModel]] = {
+    "reflection": ReflectionConfig,
+    "annuli": AnnuliConfig,
+    "vanderpol": VanDerPolConfig,
+}
+
+
+class RunConfig(StrictModel):
+    """Everything that defines one training run; what checkpoints and job specs store."""
+
+    task: str
+    model: str
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    solver: SolverConfig = Field(default_factory=SolverConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    model_cfg: ModelConfig = Field(default_factory=ModelConfig)
+    task_cfg: dict[str, Any] = Field(default_factory=dict, description="the task's own config")
+
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, validate_assignment=True, protected_namespaces=()
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-type dict (JSON-safe) that :func:`parse_run_config` accepts back."""
+        return self.model_dump()
+
+
+def format_validation_error(error: ValidationError, prefix: str = "") -> str:
+    """One line per problem, each naming field, given value and the rule it broke."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "")
+        given = item.get("input")
+        given_text = "" if isinstance(given, dict) else f" (got {given!r})"
+        parts.append(f"{field or 'config'}: {item['msg']}{given_text}")
+    return "; ".join(parts)
+
+
+def parse_run_config(raw: dict[str, Any]) -> RunConfig:
+    """Validate a plain dict (as produced by :meth:`RunConfig.to_dict`) into a RunConfig.
+
+    Also validates ``task_cfg`` against the task's own config model and stores it normalised
+    (defaults filled in). Raises :class:`ConfigError` with a one-line message.
+    """
+    from ncode_core.registry import TASKS, check_pair  # local: registry imports the models
+
+    try:
+        config = RunConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(error)) from None
+    if config.task not in TASKS:
+        raise ConfigError(f"task: unknown task {config.task!r}; choose one of {sorted(TASKS)}")
+    check_pair(config.task, config.model)
+    task_model = TASK_CONFIGS[config.task]
+    try:
+        task_config = task_model.model_validate(config.task_cfg)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(error, prefix="task_cfg")) from None
+    config.task_cfg = task_config.model_dump()
+    return config
+
+
+def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` strings (from ``--set``) to a plain config dict.
+
+    Sections: ``solver``, ``training``, ``model_cfg`` (alias ``model``), ``task_cfg`` (alias
+    ``task``), or a top-level key such as ``seed``. Values are parsed as JSON when possible
+    (``1e-3``, ``true``, ``null``), otherwise kept as strings; pydantic then checks them.
+    """
+    import json
+
+    aliases = {"model": "model_cfg", "task": "task_cfg"}
+    result = {key: (dict(value) if isinstance(value, dict) else value) for key, value in raw.items()}
+    for assignment in assignments:
+        key, sep, text = assignment.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {assignment!r}: expected key=value, e.g. training.lr=0.01")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        path = key.strip().split(".")
+        if len(path) == 1:
+            result[path[0]] = value
+        elif len(path) == 2:
+            section = aliases.get(path[0], path[0])
+            if section not in ("solver", "training", "model_cfg", "task_cfg"):
+                raise ConfigError(
+                    f"--set {assignment!r}: unknown section {path[0]!r}; "
+                    "use solver, training, model or task"
+                )
+            result.setdefault(section, {})
+            result[section][path[1]] = value
+        else:
+            raise ConfigError(f"--set {assignment!r}: keys have at most one dot (section.key)")
+    return result

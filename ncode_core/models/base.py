@@ -1,0 +1,111 @@
+"""Shared machinery of the continuous-time models: solve the system, return a Trajectory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ncode_core.config import SolverConfig
+from ncode_core.dynamics.system import FlowSystem
+from ncode_core.integrate import solve
+
+
+@dataclass
+class Trajectory:
+    """A solved flow.
+
+    Attributes:
+        times: ``(T,)`` output times.
+        x: ``(T, B, D)`` state (D includes ANODE's augmented dimensions).
+        context: per-sample extra state, each ``(T, B, ...)``: ``(theta,)`` for N-CODE,
+            ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
+        cost: ``(B,)`` running cost integrated over ``[times[0], times[-1]]``, or None.
+    """
+
+    times: Tensor
+    x: Tensor
+    context: tuple[Tensor, ...]
+    cost: Tensor | None = None
+
+    @property
+    def theta(self) -> Tensor | None:
+        """``(T, B, P)`` control trajectory for N-CODE models, else None."""
+        return self.context[0] if self.context and self.context[0].dim() == 3 else None
+
+
+class FlowModel(nn.Module):
+    """Base of NODE, ANODE, NODE-DC and N-CODE: maps x(0) to a :class:`Trajectory`.
+
+    Subclasses set ``family`` (the registry key), ``controlled`` (True when the context is a
+    per-sample theta) and implement :meth:`initial_state`.
+    """
+
+    family = ""
+    controlled = False
+
+    def __init__(self, system: FlowSystem, solver: SolverConfig, integration_time: float) -> None:
+        super().__init__()
+        self.system = system
+        self.solver = solver
+        self.integration_time = integration_time
+
+    def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
+        """``x0 (B, d)`` -> ODE state at t = 0, ``(x, *context)``."""
+        raise NotImplementedError
+
+    def default_times(self, reference: Tensor) -> Tensor:
+        """``(2,)`` tensor ``[0, T]`` on ``reference``'s device and dtype."""
+        return torch.tensor([0.0, self.integration_time], dtype=reference.dtype,
+                            device=reference.device)
+
+    def forward(self, x0: Tensor, times: Tensor | None = None) -> Trajectory:
+        """x0 ``(B, d)`` -> Trajectory at ``times`` (default ``[0, T]``)."""
+        times = self.default_times(x0) if times is None else times
+        state0 = self.initial_state(x0)
+        if self.system.running_cost is not None:
+            state0 = (*state0, x0.new_zeros(x0.shape[0]))
+        states = solve(self.system, state0, times, self.solver)
+        if self.system.running_cost is not None:
+            *states, cost = states
+            return Trajectory(times, states[0], tuple(states[1:]), cost[-1] - cost[0])
+        return Trajectory(times, states[0], tuple(states[1:]))
+
+    def field_at(self, t: float, x: Tensor, context: tuple[Tensor, ...]) -> Tensor:
+        """Evaluate dx/dt at points ``x (N, D)`` for one sample's context (each ``(N, ...)``).
+
+        Used to draw the vector field a given sample's theta induces; not counted as NFE.
+        """
+        time = torch.as_tensor(t, dtype=x.dtype, device=x.device)
+        return self.system.core_derivative(time, x, context)[0]
+
+    @property
+    def nfe(self) -> tuple[int, int]:
+        """(forward, backward) function evaluations of the last solve / backward pass."""
+        return self.system.nfe_forward, self.system.nfe_backward
+
+
+class SelectDims(nn.Module):
+    """Readout that returns the first ``count`` state dimensions: ``(B, D) -> (B, count)``."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x[..., : self.count]
+
+
+class TaskModel(nn.Module):
+    """A flow plus the task's readout of the final state: what training optimises and saves."""
+
+    def __init__(self, flow: FlowModel, readout: nn.Module) -> None:
+        super().__init__()
+        self.flow = flow
+        self.readout = readout
+
+    def forward(self, x0: Tensor) -> tuple[Tensor, Trajectory]:
+        """x0 ``(B, d)`` -> (readout of x(T) ``(B, out)``, trajectory)."""
+        trajectory = self.flow(x0)
+        return self.readout(trajectory.x[-1]), trajectory

@@ -1,0 +1,84 @@
+"""Concentric annuli (Fig. 5): inner disk (class 0) vs surrounding annulus (class 1) in 2-D."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from ncode_core.config import AnnuliConfig, ModelConfig, SolverConfig
+from ncode_core.models.base import TaskModel
+from ncode_core.models.factory import MLP_FAMILIES, build_mlp_flow
+from ncode_core.tasks.base import Task, step_generator
+
+
+def sample_annuli(config: AnnuliConfig, count: int,
+                  generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """``count`` points ``(count, 2)`` float64 and labels ``(count,)`` in {0, 1}, half each.
+
+    Radii are uniform in (0, inner_radius) and (outer_min, outer_max), angles uniform; Gaussian
+    noise of std ``noise`` is added to the coordinates.
+    """
+    inner = count // 2
+    labels = torch.cat([torch.zeros(inner), torch.ones(count - inner)]).double()
+    unit = torch.rand(count, generator=generator, dtype=torch.float64)
+    low = torch.where(labels == 0, 0.0, config.outer_min)
+    high = torch.where(labels == 0, config.inner_radius, config.outer_max)
+    radius = low + unit * (high - low)
+    angle = torch.rand(count, generator=generator, dtype=torch.float64) * 2 * math.pi
+    points = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)
+    points = points + config.noise * torch.randn(count, 2, generator=generator, dtype=torch.float64)
+    order = torch.randperm(count, generator=generator)
+    return points[order], labels[order]
+
+
+class AnnuliTask(Task):
+    """Binary classification with a linear readout of x(T) to one logit (BCE loss).
+
+    A held-out test split of ``test_fraction`` of the points. Metrics: ``test_accuracy``.
+    """
+
+    name = "annuli"
+    families = MLP_FAMILIES
+    config_model = AnnuliConfig
+    input_dim = 2
+    metric_names = ("test_accuracy",)
+    description = "2-D concentric annuli (Fig. 5): N-CODE separates them by a bifurcation"
+
+    def __init__(self, config: AnnuliConfig, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, seed, device, dtype)
+        points, labels = sample_annuli(config, config.n_samples, step_generator(seed, -1))
+        points = points.to(device=self.device, dtype=dtype)
+        labels = labels.to(device=self.device, dtype=dtype)
+        n_test = max(1, round(config.n_samples * config.test_fraction))
+        self.x_test, self.y_test = points[:n_test], labels[:n_test]
+        self.x_train, self.y_train = points[n_test:], labels[n_test:]
+
+    def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
+        flow = build_mlp_flow(family, 2, config, solver)
+        state_dim = 2 + (config.augment_dim if family == "anode" else 0)
+        return TaskModel(flow, nn.Linear(state_dim, 1))
+
+    def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
+        return self.minibatch(self.x_train, self.y_train, step, batch_size)
+
+    def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
+        logits, _ = model(x)
+        logits = logits.squeeze(1)
+        loss = F.binary_cross_entropy_with_logits(logits, y)
+        accuracy = float(((logits > 0).to(y.dtype) == y).to(torch.float64).mean())
+        return loss, {"accuracy": accuracy}
+
+    @torch.no_grad()
+    def evaluate(self, model: TaskModel) -> dict[str, float]:
+        logits = model(self.x_test)[0].squeeze(1)
+        loss = float(F.binary_cross_entropy_with_logits(logits, self.y_test))
+        correct = ((logits > 0).to(self.y_test.dtype) == self.y_test).to(torch.float64)
+        return {"test_loss": loss, "test_accuracy": float(correct.mean())}
+
+    @torch.no_grad()
+    def class_probability(self, model: TaskModel, points: Tensor) -> Tensor:
+        """P(class 1 | x) ``(N,)`` for points ``(N, 2)``: the decision map."""
+        return torch.sigmoid(model(points)[0].squeeze(1))

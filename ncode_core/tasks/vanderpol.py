@@ -1,0 +1,111 @@
+"""Van der Pol (Fig. 3): fit trajectories of ``dx/dt = mu (x - x^3/3 - theta)``,
+``dtheta/dt = x / mu`` observing x only.
+
+A 1-D model with constant control (``ncode_open``: theta fixed per sample) or any 1-D NODE
+cannot oscillate; the planar system with dynamic theta(t) (``ncode_closed``) and a learnable
+mu can. Loss: MSE over all observation times (a discretised running cost, Eq. 5).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from ncode_core.config import ModelConfig, SolverConfig, VanDerPolConfig
+from ncode_core.dynamics.controllers import ConstantTheta0, Gamma, VanDerPolLaw
+from ncode_core.dynamics.fields import PositiveScalar, VanDerPolField
+from ncode_core.integrate import solve
+from ncode_core.models.base import FlowModel, SelectDims, TaskModel
+from ncode_core.models.factory import build_mlp_flow
+from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
+from ncode_core.tasks.base import Task, step_generator
+
+REFERENCE_SOLVER = SolverConfig(method="dopri5", rtol=1e-9, atol=1e-9, max_num_steps=100_000)
+
+
+def vanderpol_trajectories(mu: float, x0: Tensor, times: Tensor) -> Tensor:
+    """Reference solution x(t) ``(T, B)`` float64 from x(0) = ``x0 (B,)``, theta(0) = 0."""
+    mu_module = PositiveScalar(mu).double()
+    flow = ClosedLoopNCODE(VanDerPolField(mu_module), VanDerPolLaw(mu_module),
+                           ConstantTheta0(torch.zeros(1, dtype=torch.float64)),
+                           REFERENCE_SOLVER, float(times[-1]))
+    with torch.no_grad():
+        state0 = flow.initial_state(x0.double().unsqueeze(1))
+        x, _ = solve(flow.system, state0, times.double(), REFERENCE_SOLVER)
+    return x[..., 0]
+
+
+class VanDerPolTask(Task):
+    """Trajectory fitting. Inputs x(0) ``(B, 1)``; targets x(t_i) ``(T, B)``.
+
+    Metrics: ``test_mse`` over held-out initial conditions and, where the model has one, the
+    learned ``mu`` next to ``mu_true``.
+    """
+
+    name = "vanderpol"
+    families = ("node", "anode", "node_dc", "ncode_open", "ncode_closed")
+    config_model = VanDerPolConfig
+    input_dim = 1
+    metric_names = ("test_mse", "mu")
+    description = "Van der Pol oscillator (Fig. 3): constant control degenerates, dynamic theta fits"
+
+    def __init__(self, config: VanDerPolConfig, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, seed, device, dtype)
+        generator = step_generator(seed, -1)
+        self.times64 = torch.linspace(0, config.horizon, config.n_times, dtype=torch.float64)
+
+        def draw(count: int) -> tuple[Tensor, Tensor]:
+            x0 = (torch.rand(count, generator=generator, dtype=torch.float64) * 2 - 1)
+            x0 = x0 * config.x0_range
+            target = vanderpol_trajectories(config.mu_true, x0, self.times64)
+            target = target + config.noise * torch.randn(target.shape, generator=generator,
+                                                         dtype=torch.float64)
+            as_data = dict(device=self.device, dtype=dtype)
+            return x0.unsqueeze(1).to(**as_data), target.to(**as_data)
+
+        self.x_train, self.y_train = draw(config.n_train)
+        self.x_test, self.y_test = draw(config.n_test)
+        self.times = self.times64.to(device=self.device, dtype=dtype)
+
+    def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
+        horizon = self.config.horizon
+        if family in ("ncode_open", "ncode_closed"):
+            mu = PositiveScalar(self.config.mu_init)
+            field = VanDerPolField(mu)
+            zero = torch.zeros(1)
+            if family == "ncode_open":
+                flow: FlowModel = OpenLoopNCODE(field, Gamma(1, 1, config.gamma_hidden, zero),
+                                                solver, horizon)
+            else:
+                flow = ClosedLoopNCODE(field, VanDerPolLaw(mu), ConstantTheta0(zero), solver,
+                                       horizon)
+        else:
+            flow = build_mlp_flow(family, 1, config.model_copy(update={"integration_time": horizon}),
+                                  solver)
+        return TaskModel(flow, SelectDims(1))
+
+    def predict(self, model: TaskModel, x0: Tensor) -> Tensor:
+        """Model trajectories x(t_i) ``(T, B)`` from x(0) ``(B, 1)``."""
+        return model.flow(x0, self.times).x[..., 0]
+
+    def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
+        count = self.x_train.shape[0]
+        if batch_size >= count:
+            return self.x_train, self.y_train
+        index = torch.randperm(count, generator=step_generator(self.seed, step))[:batch_size]
+        index = index.to(self.device)
+        return self.x_train[index], self.y_train[:, index]
+
+    def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
+        loss = F.mse_loss(self.predict(model, x), y)
+        return loss, {"mse": float(loss.detach())}
+
+    @torch.no_grad()
+    def evaluate(self, model: TaskModel) -> dict[str, float]:
+        mse = float(F.mse_loss(self.predict(model, self.x_test), self.y_test))
+        metrics = {"test_loss": mse, "test_mse": mse, "mu_true": self.config.mu_true}
+        mu = getattr(model.flow.system.field, "mu", None)
+        if isinstance(mu, PositiveScalar):
+            metrics["mu"] = float(mu())
+        return metrics
