@@ -1,0 +1,177 @@
+"""What the CLI and the dashboard call: submit, cancel, resume, refresh, read logs.
+
+Executors behind one interface: ``local`` (the worker pool, started on demand) and ``ray``
+(Ray's Job Submission API at an address). The dashboard only writes specs and reads the store
+through these functions; it never trains in its own process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from ncode_core.config import ConfigError
+from ncode_core.jobs.local import ensure_worker, grace_period_s, signal_group
+from ncode_core.jobs.spec import JobSpec, validate_job_spec
+from ncode_core.jobs.store import Job, JobError, JobStore
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("local", "ray")
+
+
+def _ray(address: str | None) -> Any:
+    from ncode_core.jobs.ray_executor import RayExecutor
+
+    if not address:
+        raise ConfigError("--executor ray needs --address http://HOST:8265")
+    return RayExecutor(address)
+
+
+def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = None,
+               executor: str = "local", address: str | None = None,
+               start_worker: bool = True, slots: int = 1) -> Job:
+    """Validate ``spec``, store it as a queued job and hand it to its executor.
+
+    ``local``: starts a worker pool when none is alive (unless ``start_worker`` is False).
+    ``ray``: submits the runner to the cluster at ``address``.
+
+    Raises:
+        ConfigError: invalid spec, unknown executor or unreachable cluster (nothing stored).
+    """
+    if executor not in EXECUTORS:
+        raise ConfigError(f"--executor: unknown executor {executor!r}; choose one of "
+                          f"{list(EXECUTORS)}")
+    validated = spec if isinstance(spec, JobSpec) else validate_job_spec(spec)
+    ray = _ray(address) if executor == "ray" else None
+    if ray is not None:
+        ray.client  # noqa: B018 - connect before storing anything
+    store = JobStore(runs_dir)
+    try:
+        job = store.create_job(validated, executor=executor, address=address)
+        if ray is not None:
+            try:
+                ray.submit(store, job)
+            except Exception as error:
+                store.finish(job.id, "failed", f"ray submission failed: {error}")
+                raise ConfigError(f"ray submission failed: {error}") from None
+        elif start_worker:
+            ensure_worker(store.runs_dir, slots=slots)
+        return store.require(job.id)
+    finally:
+        store.close()
+
+
+def cancel_job(job_id: int, runs_dir: str | Path | None = None, wait_s: float = 0.0) -> Job:
+    """Cancel a job (queued: at once; running: SIGTERM through its worker or Ray, SIGKILL after
+    the grace period). Waits up to ``wait_s`` for it to end; returns the job.
+
+    A running local job whose worker is gone is signalled directly when it runs on this host.
+
+    Raises:
+        JobError: unknown id or already ended.
+    """
+    store = JobStore(runs_dir)
+    try:
+        job = store.require(job_id)
+        if job.executor == "ray" and job.address:
+            job = _ray(job.address).cancel(store, job)
+        else:
+            job = store.request_cancel(job_id)
+            workers = {w["id"] for w in store.live_workers()}
+            if (job.status == "running" and job.worker_id not in workers and job.pid
+                    and job.host == socket.gethostname()):
+                _terminate_orphan(store, job)
+        deadline = time.monotonic() + wait_s
+        while not job.terminal and time.monotonic() < deadline:
+            time.sleep(0.2)
+            job = store.require(job_id)
+        return job
+    finally:
+        store.close()
+
+
+def _terminate_orphan(store: JobStore, job: Job) -> None:
+    """SIGTERM the job's process group, SIGKILL after the grace period, mark it cancelled."""
+    if not signal_group(job.pid, 15):
+        store.finish(job.id, "cancelled", "cancelled (process already gone)")
+        return
+    deadline = time.monotonic() + grace_period_s()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if store.require(job.id).terminal:
+            return
+        try:
+            os.kill(job.pid, 0)
+        except ProcessLookupError:
+            break
+    signal_group(job.pid, 9)
+    store.finish(job.id, "cancelled", f"cancelled at step {store.require(job.id).step}")
+
+
+def resume_job(job_id: int, runs_dir: str | Path | None = None, steps: int | None = None,
+               start_worker: bool = True) -> Job:
+    """Requeue a lost/failed/cancelled job (or a succeeded one with more ``steps``); it continues
+    from its last checkpoint with its metric history intact.
+
+    Raises:
+        JobError: unknown id or a state that cannot be resumed.
+    """
+    store = JobStore(runs_dir)
+    try:
+        job = store.resume(job_id, steps)
+        if job.executor == "ray" and job.address:
+            _ray(job.address).submit(store, job)
+        elif start_worker:
+            ensure_worker(store.runs_dir)
+        return store.require(job_id)
+    finally:
+        store.close()
+
+
+def refresh_jobs(store: JobStore, sync_ray: bool = True) -> list[int]:
+    """Bring states up to date: running jobs with a stale heartbeat become ``lost``; Ray jobs
+    that ended on the cluster without a report are mapped. Returns the ids that changed."""
+    changed = store.mark_stale_lost()
+    if sync_ray:
+        for job in store.list_jobs():
+            if job.executor == "ray" and job.address and not job.terminal and job.external_id:
+                try:
+                    before = job.status
+                    if _ray(job.address).refresh(store, job).status != before:
+                        changed.append(job.id)
+                except Exception as error:  # an unreachable cluster must not break listing
+                    log.warning("job %d: cannot refresh from Ray: %s", job.id, error)
+    return changed
+
+
+def read_log_tail(job: Job, lines: int = 50) -> str:
+    """The last ``lines`` lines of the job's log (empty when it has none yet)."""
+    path = job.log_path
+    if not path.is_file():
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return "".join(deque(handle, maxlen=max(1, lines)))
+
+
+def job_progress(job: Job, now: float | None = None) -> dict[str, Any]:
+    """Progress fraction, steps/s and ETA (seconds) of a job, from its step counter."""
+    now = time.time() if now is None else now
+    fraction = min(1.0, job.step / job.steps) if job.steps else (1.0 if job.terminal else 0.0)
+    rate = eta = None
+    if job.status == "running" and job.started_at and job.step:
+        elapsed = max(now - job.started_at, 1e-6)
+        done = max(job.step - job.start_step, 0)
+        rate = done / elapsed if done else None
+        if rate:
+            eta = max(job.steps - job.step, 0) / rate
+    return {"progress": fraction, "steps_per_s": rate, "eta_s": eta}
+
+
+__all__ = ["EXECUTORS", "JobError", "cancel_job", "job_progress", "read_log_tail",
+           "refresh_jobs", "resume_job", "submit_job"]

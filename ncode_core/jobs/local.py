@@ -1,0 +1,279 @@
+"""The local executor: a worker pool that runs queued jobs, each in a fresh Python process.
+
+``python -m ncode_core worker --slots N [--gpus 0,1]`` runs :class:`WorkerPool`. It claims queued
+jobs atomically from the store (so several pools may share one store), starts
+``python -m ncode_core jobs run ID`` for each in a new session (``start_new_session=True``; CUDA
+does not survive ``fork``), pins it to a GPU through ``CUDA_VISIBLE_DEVICES`` when ``--gpus`` is
+given, turns cancel requests into SIGTERM then SIGKILL after a grace period, reports a job whose
+process died without reporting as ``lost`` (killed by a signal) or ``failed`` (exit status), and
+declares ``lost`` any running job of the store whose heartbeat stopped.
+
+``worker --stop`` asks every live pool to stop gracefully: running jobs get SIGTERM, save a
+checkpoint and go back to the queue; queued jobs stay queued for the next pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ncode_core.jobs.store import JobStore, heartbeat_timeout_s
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE_S = 10.0
+DEFAULT_POLL_S = 0.5
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def grace_period_s() -> float:
+    """Seconds between SIGTERM and SIGKILL on cancel (``$NCODE_CANCEL_GRACE_S``, default 10)."""
+    return float(os.environ.get("NCODE_CANCEL_GRACE_S") or DEFAULT_GRACE_S)
+
+
+def runner_command(job_id: int, runs_dir: str | Path) -> list[str]:
+    """The command every executor runs for a job (fresh interpreter, same environment)."""
+    return [sys.executable, "-m", "ncode_core", "jobs", "run", str(job_id),
+            "--runs-dir", str(Path(runs_dir).resolve())]
+
+
+def child_environment(runs_dir: str | Path, gpu: str | None = None) -> dict[str, str]:
+    """Environment of a job process: the package importable, the store path, one torch thread
+    unless ``NCODE_THREADS`` says otherwise, and the assigned GPU."""
+    env = dict(os.environ)
+    path = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(PACKAGE_ROOT) + (os.pathsep + path if path else "")
+    env["NCODE_RUNS_DIR"] = str(Path(runs_dir).resolve())
+    env.setdefault("NCODE_THREADS", "1")
+    if gpu is not None:
+        env["CUDA_VISIBLE_DEVICES"] = gpu
+    return env
+
+
+def signal_group(pid: int, sig: int) -> bool:
+    """Send ``sig`` to the process group led by ``pid`` (falls back to the process itself);
+    returns False when it no longer exists."""
+    try:
+        os.killpg(pid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        try:
+            os.kill(pid, sig)
+            return True
+        except OSError:
+            return False
+
+
+@dataclass
+class _Child:
+    job_id: int
+    attempt: int
+    process: subprocess.Popen
+    gpu: str | None
+    log_file: IO[bytes]
+    term_sent_at: float | None = None
+    killed: bool = False
+
+
+class WorkerPool:
+    """Runs up to ``slots`` jobs at once from the store at ``runs_dir``.
+
+    ``gpus``: device ids handed out round-robin to job processes (least busy first);
+    ``idle_exit_s``: exit after this long with nothing to run (None: run until stopped).
+    """
+
+    def __init__(self, runs_dir: str | Path | None = None, slots: int = 1,
+                 gpus: list[str] | None = None, poll_s: float = DEFAULT_POLL_S,
+                 grace_s: float | None = None, heartbeat_timeout: float | None = None,
+                 idle_exit_s: float | None = None) -> None:
+        if slots < 1:
+            raise ValueError(f"--slots must be >= 1 (got {slots})")
+        self.store = JobStore(runs_dir)
+        self.runs_dir = self.store.runs_dir
+        self.slots = slots
+        self.gpus = list(gpus or [])
+        self.poll_s = poll_s
+        self.grace_s = grace_period_s() if grace_s is None else grace_s
+        self.heartbeat_timeout = (heartbeat_timeout_s() if heartbeat_timeout is None
+                                  else heartbeat_timeout)
+        self.idle_exit_s = idle_exit_s
+        self.id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.children: dict[int, _Child] = {}
+        self.stopping = False
+        self.started_jobs = 0
+
+    # ------------------------------------------------------------------ loop
+    def request_stop(self, *_args: Any) -> None:
+        """Stop gracefully (signal handler for SIGTERM/SIGINT)."""
+        self.stopping = True
+
+    def run(self) -> int:
+        """Serve the queue until stopped (or idle for ``idle_exit_s``); returns 0."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        self.store.register_worker(self.id, self.slots, self.gpus)
+        log.info("worker %s serving %s with %d slot(s)", self.id, self.store.path, self.slots)
+        idle_since = time.monotonic()
+        stop_sent = False
+        try:
+            while True:
+                if self.store.worker_heartbeat(self.id):
+                    self.stopping = True
+                self._reap()
+                self._handle_cancels()
+                self.store.touch_starting(list(self.children))
+                self.store.mark_stale_lost(self.heartbeat_timeout)
+                if self.stopping:
+                    if not stop_sent:
+                        for child in self.children.values():
+                            self._terminate(child)
+                        stop_sent = True
+                    self._escalate()
+                    if not self.children:
+                        break
+                else:
+                    while len(self.children) < self.slots and self._start_next():
+                        pass
+                if self.children:
+                    idle_since = time.monotonic()
+                elif (self.idle_exit_s is not None
+                      and time.monotonic() - idle_since >= self.idle_exit_s):
+                    log.info("idle for %.0f s; exiting", self.idle_exit_s)
+                    break
+                time.sleep(self.poll_s)
+        finally:
+            for child in list(self.children.values()):  # only on errors: leave no orphans
+                self._terminate(child)
+            self.store.worker_stopped(self.id)
+            self.store.close()
+        return 0
+
+    # ------------------------------------------------------------------ pieces
+    def _pick_gpu(self) -> str | None:
+        if not self.gpus:
+            return None
+        busy = [child.gpu for child in self.children.values()]
+        return min(self.gpus, key=lambda gpu: (busy.count(gpu), self.gpus.index(gpu)))
+
+    def _start_next(self) -> bool:
+        gpu = self._pick_gpu()
+        job = self.store.claim_next(self.id, gpu=gpu)
+        if job is None:
+            return False
+        run_dir = Path(job.run_dir or self.runs_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log_file = open(run_dir / "process.log", "ab")
+        try:
+            process = subprocess.Popen(runner_command(job.id, self.runs_dir),
+                                       env=child_environment(self.runs_dir, gpu),
+                                       stdin=subprocess.DEVNULL, stdout=log_file,
+                                       stderr=subprocess.STDOUT, start_new_session=True,
+                                       cwd=str(PACKAGE_ROOT))
+        except OSError as error:
+            log_file.close()
+            self.store.finish(job.id, "failed", f"could not start the job process: {error}",
+                              attempt=job.attempts)
+            return True
+        self.children[job.id] = _Child(job.id, job.attempts, process, gpu, log_file)
+        self.started_jobs += 1
+        log.info("job %d started in pid %d%s", job.id, process.pid,
+                 f" on GPU {gpu}" if gpu is not None else "")
+        return True
+
+    def _terminate(self, child: _Child) -> None:
+        if child.term_sent_at is None and child.process.poll() is None:
+            signal_group(child.process.pid, signal.SIGTERM)
+            child.term_sent_at = time.monotonic()
+
+    def _escalate(self) -> None:
+        now = time.monotonic()
+        for child in self.children.values():
+            if (child.term_sent_at is not None and not child.killed
+                    and now - child.term_sent_at >= self.grace_s
+                    and child.process.poll() is None):
+                log.warning("job %d ignored SIGTERM for %.1f s; sending SIGKILL",
+                            child.job_id, self.grace_s)
+                signal_group(child.process.pid, signal.SIGKILL)
+                child.killed = True
+
+    def _handle_cancels(self) -> None:
+        if not self.children:
+            return
+        for job_id, child in self.children.items():
+            job = self.store.get(job_id)
+            if job is not None and job.cancel_requested:
+                self._terminate(child)
+        self._escalate()
+
+    def _reap(self) -> None:
+        for job_id, child in list(self.children.items()):
+            code = child.process.poll()
+            if code is None:
+                continue
+            del self.children[job_id]
+            child.log_file.close()
+            job = self.store.get(job_id)
+            if job is None or job.status != "running" or job.attempts != child.attempt:
+                continue  # the runner reported its own end
+            if job.cancel_requested:
+                self.store.finish(job_id, "cancelled",
+                                  f"cancelled at step {job.step} (process ended with {code})",
+                                  attempt=child.attempt)
+            elif self.stopping:
+                self.store.requeue(job_id, "worker stopped; will resume from its checkpoint",
+                                   attempt=child.attempt)
+            elif code < 0:
+                name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+                self.store.finish(job_id, "lost", f"process killed by {name} at step {job.step}",
+                                  attempt=child.attempt)
+            else:
+                self.store.finish(job_id, "failed", f"job process exited with status {code} "
+                                  "without reporting; see process.log", attempt=child.attempt)
+
+
+def start_worker(runs_dir: str | Path | None = None, slots: int = 1,
+                 gpus: list[str] | None = None, idle_exit_s: float | None = 300.0,
+                 extra_args: list[str] | None = None) -> subprocess.Popen:
+    """Start a worker pool in the background (own session, log ``<runs_dir>/worker.log``)."""
+    store = JobStore(runs_dir)
+    runs = store.runs_dir
+    store.close()
+    command = [sys.executable, "-m", "ncode_core", "worker", "--slots", str(slots),
+               "--runs-dir", str(runs)]
+    if gpus:
+        command += ["--gpus", ",".join(gpus)]
+    if idle_exit_s is not None:
+        command += ["--idle-exit", str(idle_exit_s)]
+    command += extra_args or []
+    with open(runs / "worker.log", "ab") as log_file:
+        return subprocess.Popen(command, env=child_environment(runs), stdin=subprocess.DEVNULL,
+                                stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=str(PACKAGE_ROOT))
+
+
+def ensure_worker(runs_dir: str | Path | None = None, slots: int = 1,
+                  idle_exit_s: float | None = 300.0) -> int | None:
+    """Start a worker pool unless one is alive for this store (or one started in the last
+    20 s); returns the new pool's pid or None."""
+    store = JobStore(runs_dir)
+    try:
+        if store.live_workers():
+            return None
+        marker = store.runs_dir / ".worker-starting"
+        if marker.exists() and time.time() - marker.stat().st_mtime < 20:
+            return None
+        marker.touch()
+        return start_worker(store.runs_dir, slots=slots, idle_exit_s=idle_exit_s).pid
+    finally:
+        store.close()
