@@ -59,7 +59,10 @@ class ModelConfig(StrictModel):
 
     hidden: int = Field(16, ge=1, le=4096, description="hidden width of the vector field f")
     augment_dim: int = Field(1, ge=1, le=1024, description="extra zero dimensions (anode only)")
-    gamma_hidden: int = Field(16, ge=1, le=4096, description="hidden width of gamma: x(0) -> theta(0)")
+    gamma_hidden: int = Field(
+        16, ge=1, le=4096,
+        description="N-CODE control code size: gamma's hidden units, decoded to theta by linear heads",
+    )
     law_hidden: int = Field(16, ge=1, le=4096, description="hidden width of the closed-loop law g")
     theta0: Literal["learned", "gamma"] = Field(
         "learned", description="closed loop: theta(0) a learned constant or gamma(x(0))"

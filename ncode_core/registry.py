@@ -5,8 +5,15 @@ from __future__ import annotations
 import torch
 
 from ncode_core.config import ConfigError, RunConfig, TASK_CONFIGS
-from ncode_core.models import ANODE, NODE, ClosedLoopNCODE, DataControlledNODE, OpenLoopNCODE
-from ncode_core.models.base import FlowModel, TaskModel
+from ncode_core.models import (
+    ANODE,
+    NODE,
+    ClosedLoopNCODE,
+    DataControlledNODE,
+    FlowModel,
+    OpenLoopNCODE,
+    TaskModel,
+)
 from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
 
 MODELS: dict[str, type[FlowModel]] = {

@@ -8,14 +8,20 @@ import random
 import numpy as np
 import torch
 
+from ncode_core.config import ConfigError
+
 
 def resolve_device(name: str) -> torch.device:
-    """``"auto"`` -> cuda when available else cpu; ``"cuda"`` without a GPU is an error."""
+    """``"auto"`` -> cuda when available else cpu; ``"cuda"`` without a GPU is a ConfigError."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' requested but no CUDA GPU is available; use --device cpu")
-    return torch.device(name)
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device: {name!r} requested but no CUDA GPU is available; "
+                          "use 'cpu' or 'auto'")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"device: unknown device {name!r}; use auto, cpu or cuda") from None
 
 
 def seed_everything(seed: int) -> None:

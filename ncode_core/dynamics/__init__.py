@@ -1,10 +1,11 @@
 """Vector fields f(x; theta) with per-sample theta, and the controllers gamma and g."""
 
 from ncode_core.dynamics.controllers import (
-    ConstantTheta0,
+    ConstantCode,
     Gamma,
     HebbianLaw,
     MLPControlLaw,
+    ThetaDecoder,
     VanDerPolLaw,
 )
 from ncode_core.dynamics.fields import (
@@ -19,13 +20,14 @@ from ncode_core.dynamics.system import (
     ControlledSystem,
     DataControlledSystem,
     FlowSystem,
+    QuadraticCost,
 )
 
 __all__ = [
     "AutonomousSystem",
     "DataControlledSystem",
     "FlowSystem",
-    "ConstantTheta0",
+    "ConstantCode",
     "ControlledSystem",
     "Gamma",
     "HebbianLaw",
@@ -33,7 +35,9 @@ __all__ = [
     "MLPControlLaw",
     "PerSampleMLPField",
     "PositiveScalar",
+    "QuadraticCost",
     "SharedMLPField",
+    "ThetaDecoder",
     "VanDerPolField",
     "VanDerPolLaw",
 ]

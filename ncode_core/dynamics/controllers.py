@@ -10,48 +10,64 @@ from ncode_core.dynamics.fields import PositiveScalar
 
 
 class Gamma(nn.Module):
-    """``theta(0) = theta_base + head(tanh(W x(0) + b))``: a 2-layer perceptron around a base.
+    """Open-loop controller's first layer: the control code ``u(0) = tanh(W x(0) + b)``.
 
-    ``theta_base`` starts at an ordinary field initialisation so every sample begins with a
-    sensible flow; the head learns how x(0) deforms it.
+    With the system's :class:`ThetaDecoder` (linear heads) this is the paper's two-layer
+    perceptron ``theta(0) = gamma(x(0))`` (C.2: hidden units, then one linear head per
+    controlled weight). Only the ``code_dim`` hidden units are ODE state, not all of theta.
     """
 
-    def __init__(self, in_dim: int, theta_size: int, hidden: int, theta_base: Tensor) -> None:
+    def __init__(self, in_dim: int, code_dim: int) -> None:
         super().__init__()
-        self.encoder = nn.Sequential(nn.Linear(in_dim, hidden), nn.Tanh())
-        self.head = nn.Linear(hidden, theta_size)
-        self.theta_base = nn.Parameter(theta_base.clone())
+        self.layer = nn.Linear(in_dim, code_dim)
 
     def forward(self, x0: Tensor) -> Tensor:
-        """x0: ``(B, in_dim)`` -> theta0: ``(B, theta_size)``."""
-        return self.theta_base + self.head(self.encoder(x0))
+        """x0: ``(B, in_dim)`` -> u0: ``(B, code_dim)``."""
+        return torch.tanh(self.layer(x0))
 
 
-class ConstantTheta0(nn.Module):
-    """A learned theta(0) shared by all samples (closed loop with a fixed initialisation)."""
+class ConstantCode(nn.Module):
+    """A learned initial control shared by all samples (closed loop, fixed initialisation)."""
 
-    def __init__(self, theta_base: Tensor) -> None:
+    def __init__(self, initial: Tensor) -> None:
         super().__init__()
-        self.theta_base = nn.Parameter(theta_base.clone())
+        self.initial = nn.Parameter(initial.clone())
 
     def forward(self, x0: Tensor) -> Tensor:
-        """x0: ``(B, D)`` (only its batch size is used) -> ``(B, P)``."""
-        return self.theta_base.expand(x0.shape[0], -1)
+        """x0: ``(B, D)`` (only its batch size is used) -> ``(B, K)``."""
+        return self.initial.expand(x0.shape[0], -1)
+
+
+class ThetaDecoder(nn.Linear):
+    """Linear heads from control code to field parameters: ``theta = theta_base + H u``.
+
+    The bias is ``theta_base``, an ordinary field initialisation, and ``H`` starts at
+    ``head_scale`` times nn.Linear's scale: every sample begins near one sensible shared flow
+    (few solver steps) and training learns how the control deforms it.
+    ``u (..., K) -> theta (..., P)``.
+    """
+
+    def __init__(self, code_dim: int, theta_base: Tensor, head_scale: float = 0.1) -> None:
+        super().__init__(code_dim, theta_base.numel())
+        with torch.no_grad():
+            self.weight.mul_(head_scale)
+            self.bias.copy_(theta_base)
 
 
 class MLPControlLaw(nn.Module):
-    """Generic closed-loop law ``g(theta, x, t) = MLP([theta, x, t])``, ``(B, P)``."""
+    """Generic closed-loop law ``du/dt = g(u, x, t) = MLP([u, x, t])`` on the control ``(B, K)``
+    (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder)."""
 
-    def __init__(self, theta_size: int, x_dim: int, hidden: int) -> None:
+    def __init__(self, control_dim: int, x_dim: int, hidden: int) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(theta_size + x_dim + 1, hidden), nn.Tanh(), nn.Linear(hidden, theta_size)
+            nn.Linear(control_dim + x_dim + 1, hidden), nn.Tanh(), nn.Linear(hidden, control_dim)
         )
 
-    def forward(self, t: Tensor, x: Tensor, theta: Tensor) -> Tensor:
-        """t: ``()``, x: ``(B, D)``, theta: ``(B, P)`` -> dtheta/dt ``(B, P)``."""
+    def forward(self, t: Tensor, x: Tensor, control: Tensor) -> Tensor:
+        """t: ``()``, x: ``(B, D)``, control: ``(B, K)`` -> d control/dt ``(B, K)``."""
         time = t.to(x).expand(x.shape[0], 1)
-        return self.net(torch.cat([theta, x, time], dim=1))
+        return self.net(torch.cat([control, x, time], dim=1))
 
 
 class VanDerPolLaw(nn.Module):

@@ -103,3 +103,4 @@ class VanDerPolField(nn.Module):
     def forward(self, x: Tensor, theta: Tensor) -> Tensor:
         """x, theta: ``(B, 1)`` -> ``(B, 1)``."""
         return self.mu() * (x - x.pow(3) / 3 - theta)
+

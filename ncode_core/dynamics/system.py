@@ -58,18 +58,48 @@ class DataControlledSystem(FlowSystem):
 
 
 class ControlledSystem(FlowSystem):
-    """N-CODE: ``dx/dt = f(x; theta)``, ``dtheta/dt = g(t, x, theta)`` (0 for open loop).
+    """N-CODE: ``dx/dt = f(x; theta(u))`` and ``du/dt = g(t, x, u)`` (0 for open loop).
 
-    State ``(x, theta)``: x ``(B, D)``, theta ``(B, P)``.
+    State ``(x, u)``: x ``(B, D)``, u ``(B, K)`` the control; ``theta(u) = decoder(u)``, or u
+    itself without a decoder. Keeping the low-dimensional code in the state rather than all P
+    field weights is the same model for open loop (gamma's last layer is linear) and keeps the
+    solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``.
     """
 
-    def __init__(self, field: nn.Module, law: nn.Module | None = None) -> None:
+    def __init__(self, field: nn.Module, law: nn.Module | None = None,
+                 decoder: nn.Module | None = None) -> None:
         super().__init__()
         self.field = field
         self.law = law
+        self.decoder = decoder
+
+    def theta(self, control: Tensor) -> Tensor:
+        """Field parameters ``(..., P)`` for control ``(..., K)``."""
+        return control if self.decoder is None else self.decoder(control)
 
     def core_derivative(self, t: Tensor, x: Tensor, context: State) -> State:
-        (theta,) = context
-        dx = self.field(x, theta)
-        dtheta = torch.zeros_like(theta) if self.law is None else self.law(t, x, theta)
-        return dx, dtheta
+        (control,) = context
+        dx = self.field(x, self.theta(control))
+        if self.law is None:
+            return dx, torch.zeros_like(control)
+        return dx, self.law(t, x, control)
+
+
+class QuadraticCost(nn.Module):
+    """Running cost ``l(t, x, context) = x_weight |x|^2 + control_weight |u|^2`` per sample,
+    ``(B,)``; ``u`` is the first context tensor (N-CODE's control), absent for a NODE.
+
+    Set it as ``flow.system.running_cost`` and the Trajectory's ``cost`` holds its integral
+    over [0, T] (Eq. 5), differentiable by direct backprop or the adjoint.
+    """
+
+    def __init__(self, x_weight: float = 1.0, control_weight: float = 0.0) -> None:
+        super().__init__()
+        self.x_weight = x_weight
+        self.control_weight = control_weight
+
+    def forward(self, t: Tensor, x: Tensor, context: State) -> Tensor:
+        cost = self.x_weight * x.pow(2).sum(dim=1)
+        if context and self.control_weight:
+            cost = cost + self.control_weight * context[0].flatten(1).pow(2).sum(dim=1)
+        return cost

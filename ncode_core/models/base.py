@@ -19,8 +19,8 @@ class Trajectory:
     Attributes:
         times: ``(T,)`` output times.
         x: ``(T, B, D)`` state (D includes ANODE's augmented dimensions).
-        context: per-sample extra state, each ``(T, B, ...)``: ``(theta,)`` for N-CODE,
-            ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
+        context: per-sample extra state, each ``(T, B, ...)``: ``(u,)`` (the control) for
+            N-CODE, ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
         cost: ``(B,)`` running cost integrated over ``[times[0], times[-1]]``, or None.
     """
 
@@ -28,11 +28,6 @@ class Trajectory:
     x: Tensor
     context: tuple[Tensor, ...]
     cost: Tensor | None = None
-
-    @property
-    def theta(self) -> Tensor | None:
-        """``(T, B, P)`` control trajectory for N-CODE models, else None."""
-        return self.context[0] if self.context and self.context[0].dim() == 3 else None
 
 
 class FlowModel(nn.Module):
@@ -79,6 +74,12 @@ class FlowModel(nn.Module):
         """
         time = torch.as_tensor(t, dtype=x.dtype, device=x.device)
         return self.system.core_derivative(time, x, context)[0]
+
+    def theta(self, trajectory: Trajectory) -> Tensor | None:
+        """Field parameters along a trajectory ``(T, B, P)`` for N-CODE models, else None."""
+        if not self.controlled:
+            return None
+        return self.system.theta(trajectory.context[0])
 
     @property
     def nfe(self) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """N-CODE: the field's parameters theta are ODE state, per sample.
 
-Open loop: ``theta(0) = gamma(x(0))``, ``dtheta/dt = 0``. Closed loop: ``dtheta/dt = g(t, x, theta)``
-with ``theta(0)`` a learned constant or ``gamma(x(0))``.
+Open loop: ``theta(0) = gamma(x(0))`` and theta stays fixed. Closed loop: the control evolves by
+``du/dt = g(t, x, u)`` from a learned constant or from ``gamma(x(0))``. In both, the state is
+``(x, u)`` and ``theta = decoder(u)`` (see :class:`~ncode_core.dynamics.ControlledSystem`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from ncode_core.models.base import FlowModel
 
 
 class OpenLoopNCODE(FlowModel):
-    """State ``(x, theta)``: x ``(B, d)``, theta ``(B, P)`` fixed at ``gamma(x(0))``."""
+    """State ``(x, u)``: x ``(B, d)``, u ``(B, K)`` fixed at ``gamma(x(0))``."""
 
     family = "ncode_open"
     controlled = True
 
-    def __init__(self, field: nn.Module, gamma: nn.Module, solver: SolverConfig,
-                 integration_time: float):
-        super().__init__(ControlledSystem(field), solver, integration_time)
+    def __init__(self, field: nn.Module, gamma: nn.Module, decoder: nn.Module | None,
+                 solver: SolverConfig, integration_time: float):
+        super().__init__(ControlledSystem(field, None, decoder), solver, integration_time)
         self.gamma = gamma
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
@@ -29,16 +30,16 @@ class OpenLoopNCODE(FlowModel):
 
 
 class ClosedLoopNCODE(FlowModel):
-    """State ``(x, theta)`` with ``dtheta/dt = law(t, x, theta)``; ``theta(0) = theta0(x(0))``
-    where ``theta0`` is :class:`~ncode_core.dynamics.ConstantTheta0` or a Gamma."""
+    """State ``(x, u)`` with ``du/dt = law(t, x, u)``; ``u(0) = initial(x(0))`` where
+    ``initial`` is :class:`~ncode_core.dynamics.ConstantCode` or a Gamma."""
 
     family = "ncode_closed"
     controlled = True
 
-    def __init__(self, field: nn.Module, law: nn.Module, theta0: nn.Module,
-                 solver: SolverConfig, integration_time: float):
-        super().__init__(ControlledSystem(field, law), solver, integration_time)
-        self.theta0 = theta0
+    def __init__(self, field: nn.Module, law: nn.Module, initial: nn.Module,
+                 decoder: nn.Module | None, solver: SolverConfig, integration_time: float):
+        super().__init__(ControlledSystem(field, law, decoder), solver, integration_time)
+        self.initial = initial
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
-        return x0, self.theta0(x0)
+        return x0, self.initial(x0)

@@ -13,7 +13,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from ncode_core.config import ModelConfig, SolverConfig, VanDerPolConfig
-from ncode_core.dynamics.controllers import ConstantTheta0, Gamma, VanDerPolLaw
+from ncode_core.dynamics.controllers import ConstantCode, Gamma, ThetaDecoder, VanDerPolLaw
 from ncode_core.dynamics.fields import PositiveScalar, VanDerPolField
 from ncode_core.integrate import solve
 from ncode_core.models.base import FlowModel, SelectDims, TaskModel
@@ -28,7 +28,7 @@ def vanderpol_trajectories(mu: float, x0: Tensor, times: Tensor) -> Tensor:
     """Reference solution x(t) ``(T, B)`` float64 from x(0) = ``x0 (B,)``, theta(0) = 0."""
     mu_module = PositiveScalar(mu).double()
     flow = ClosedLoopNCODE(VanDerPolField(mu_module), VanDerPolLaw(mu_module),
-                           ConstantTheta0(torch.zeros(1, dtype=torch.float64)),
+                           ConstantCode(torch.zeros(1, dtype=torch.float64)), None,
                            REFERENCE_SOLVER, float(times[-1]))
     with torch.no_grad():
         state0 = flow.initial_state(x0.double().unsqueeze(1))
@@ -73,13 +73,14 @@ class VanDerPolTask(Task):
         if family in ("ncode_open", "ncode_closed"):
             mu = PositiveScalar(self.config.mu_init)
             field = VanDerPolField(mu)
-            zero = torch.zeros(1)
             if family == "ncode_open":
-                flow: FlowModel = OpenLoopNCODE(field, Gamma(1, 1, config.gamma_hidden, zero),
+                decoder = ThetaDecoder(config.gamma_hidden, torch.zeros(1))
+                flow: FlowModel = OpenLoopNCODE(field, Gamma(1, config.gamma_hidden), decoder,
                                                 solver, horizon)
             else:
-                flow = ClosedLoopNCODE(field, VanDerPolLaw(mu), ConstantTheta0(zero), solver,
-                                       horizon)
+                # theta itself is the state (no decoder): dtheta/dt = x / mu exactly as Fig. 3
+                flow = ClosedLoopNCODE(field, VanDerPolLaw(mu), ConstantCode(torch.zeros(1)),
+                                       None, solver, horizon)
         else:
             flow = build_mlp_flow(family, 1, config.model_copy(update={"integration_time": horizon}),
                                   solver)

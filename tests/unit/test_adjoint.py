@@ -1,0 +1,103 @@
+"""Theorem 1: adjoint gradients equal direct-backprop gradients (float64) for every model,
+including gamma's parameters (Remark 1) and a loss with an integrated running cost (Eq. 5)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ncode_core.config import SolverConfig
+from ncode_core.dynamics import (
+    ConstantCode,
+    HebbianLaw,
+    LinearField,
+    QuadraticCost,
+)
+from ncode_core.models import MODEL_FAMILIES, ClosedLoopNCODE
+from ncode_core.registry import TASKS
+from ncode_core.training import Trainer
+
+TIGHT = {"method": "dopri5", "rtol": 1e-10, "atol": 1e-10}
+
+
+def _gradients(model, loss_fn):
+    model.zero_grad(set_to_none=True)
+    loss_fn().backward()
+    return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+
+
+def _compare(model, loss_fn):
+    """Gradients with adjoint=False then adjoint=True; returns both dicts."""
+    solver = model.flow.solver if hasattr(model, "flow") else model.solver
+    direct = _gradients(model, loss_fn)
+    solver.adjoint = True
+    try:
+        adjoint = _gradients(model, loss_fn)
+    finally:
+        solver.adjoint = False
+    return direct, adjoint
+
+
+def _assert_close(direct, adjoint):
+    assert direct.keys() == adjoint.keys()
+    assert direct, "no parameter received a gradient"
+    for name in direct:
+        assert torch.allclose(adjoint[name], direct[name], rtol=1e-5, atol=1e-9), name
+
+
+def _trainer(task: str, model: str) -> Trainer:
+    config = {"task": task, "model": model, "device": "cpu", "solver": TIGHT,
+              "training": {"batch_size": 16}, "model_cfg": {"hidden": 8, "gamma_hidden": 4,
+                                                            "law_hidden": 8}}
+    return Trainer(config, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+@pytest.mark.parametrize("family", MODEL_FAMILIES)
+def test_adjoint_equals_direct_for_every_model(task, family):
+    trainer = _trainer(task, family)
+    x, y = trainer.task.train_batch(0, 16)
+    direct, adjoint = _compare(trainer.model, lambda: trainer.task.loss(trainer.model, x, y)[0])
+    _assert_close(direct, adjoint)
+    if family == "ncode_open":  # Remark 1: gamma's parameters get their gradient through theta(0)
+        assert any(name.startswith("flow.gamma") for name in direct)
+
+
+@pytest.mark.parametrize("family", ["node", "ncode_open", "ncode_closed"])
+def test_adjoint_equals_direct_with_running_cost(family):
+    trainer = _trainer("annuli", family)
+    flow = trainer.model.flow
+    flow.system.running_cost = QuadraticCost(x_weight=0.5, control_weight=0.1)
+    x, y = trainer.task.train_batch(0, 16)
+
+    def loss():
+        trajectory = flow(x)
+        readout = trainer.model.readout(trajectory.x[-1]).squeeze(1)
+        return ((readout - y) ** 2).mean() + trajectory.cost.mean()
+
+    direct, adjoint = _compare(trainer.model, loss)
+    _assert_close(direct, adjoint)
+
+
+def test_running_cost_integrates_the_cost(float64):
+    """For a NODE with a zero field, x stays x0, so the integral is T * |x0|^2."""
+    trainer = _trainer("annuli", "node")
+    flow = trainer.model.flow
+    for parameter in flow.parameters():
+        parameter.data.zero_()
+    flow.system.running_cost = QuadraticCost(x_weight=1.0)
+    x0 = torch.randn(5, 2)
+    cost = flow(x0).cost
+    assert torch.allclose(cost, flow.integration_time * x0.pow(2).sum(1), rtol=1e-8)
+
+
+def test_adjoint_equals_direct_for_hebbian_closed_loop(float64):
+    """Eq. 7: dx/dt = tanh(theta x), dtheta/dt = mu * x x^T, theta(0) learned."""
+    n = 6
+    solver = SolverConfig(**TIGHT)
+    flow = ClosedLoopNCODE(LinearField(n, torch.nn.Tanh()), HebbianLaw(n),
+                           ConstantCode(0.1 * torch.randn(n * n)), None, solver, 0.5)
+    x0 = torch.randn(3, n)
+    direct, adjoint = _compare(flow, lambda: flow(x0).x[-1].pow(2).sum())
+    _assert_close(direct, adjoint)
+    assert "system.law.mu" in direct
