@@ -1,0 +1,67 @@
+"""Compare: a NODE and an N-CODE trained side by side on the same data and seed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.components import live_panel
+from app.components import settings as S
+from app.components.controller import FAILED, RUNNING, LiveTraining
+from app.components.views import ViewOptions, lab_views
+
+REFRESH_S = 0.1
+MAIN_VIEWS = {"annuli": ("decision", "trajectories"), "reflection": ("paths",),
+              "vanderpol": ("portrait",)}
+
+st.title("Compare NODE and N-CODE")
+st.caption("Same task, data, seed, solver and optimiser; only the model differs. On the "
+           "reflection x -> -x a NODE's trajectories cannot cross, so its best test MSE stays "
+           "near the target variance; N-CODE drives it to zero.")
+
+columns = st.columns(3)
+task = columns[0].selectbox("Task", list(S.TASK_LABELS), format_func=S.TASK_LABELS.get,
+                            index=1, key="cmp_task")
+variant = columns[1].selectbox("N-CODE variant", ["ncode_open", "ncode_closed"],
+                               format_func=S.MODEL_LABELS.get, key="cmp_variant")
+seed = columns[2].number_input("Seed", 0, 9999, 0, key="cmp_seed")
+base = {**S.defaults_for(task), "seed": seed}
+configs = {name: S.to_run_config({**base, "model": name}) for name in ("node", variant)}
+
+
+def reset() -> None:
+    st.session_state[state.COMPARE] = {name: LiveTraining(config, label=S.MODEL_LABELS[name])
+                                       for name, config in configs.items()}
+
+
+lives: dict[str, LiveTraining] = st.session_state[state.COMPARE]
+if list(lives) != list(configs) or any(lives[n].raw_config != configs[n] for n in configs):
+    reset()
+    lives = st.session_state[state.COMPARE]
+
+live_panel.control_buttons("cmp", lambda: list(st.session_state[state.COMPARE].values()),
+                           reset)
+running = any(live.status == RUNNING for live in lives.values())
+
+
+@st.fragment(run_every=REFRESH_S if running else None)
+def side_by_side() -> None:
+    current: dict[str, LiveTraining] = st.session_state[state.COMPARE]
+    budget = st.session_state[state.CHUNK] / len(current)
+    for live in current.values():
+        if live.status == RUNNING:
+            live.run_chunk(budget)
+            if live.status == FAILED:
+                st.rerun()
+    for column, (name, live) in zip(st.columns(len(current)), current.items()):
+        with column:
+            st.subheader(live.label)
+            live_panel.status_line(live)
+            live_panel.metrics_row(live, f"cmp_{name}")
+            views = lab_views(live, ViewOptions(resolution=15))
+            for view in MAIN_VIEWS[live.task.name]:
+                st.plotly_chart(views[view], key=f"cmp_{name}_{view}")
+            live_panel.curves(live, f"cmp_{name}_curves")
+
+
+side_by_side()

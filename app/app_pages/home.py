@@ -1,0 +1,45 @@
+"""Home: what N-CODE Studio is and what each page does."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import resources
+
+st.title("N-CODE Studio")
+st.markdown(
+    "A reference implementation of **Go with the flow: Adaptive Control for Neural ODEs** "
+    "(Chalvidal, Ricci, VanRullen, Serre, ICLR 2021). A neural ODE whose parameters theta are "
+    "themselves dynamic: *open-loop* control sets theta(0) = gamma(x(0)) for each sample, "
+    "*closed-loop* control evolves theta with dtheta/dt = g(theta, x, t)."
+)
+st.subheader("Pages")
+rows = [
+    (":material/science: **Toy lab**", "train NODE, ANODE, NODE-DC or N-CODE (open / closed "
+     "loop) on reflection, concentric annuli or Van der Pol, live, with play / pause / step / "
+     "reset; decision map, trajectories, each sample's own vector field with streamlines, "
+     "theta(t), the Van der Pol phase portrait"),
+    (":material/compare: **Compare**", "a NODE and an N-CODE trained side by side on the same "
+     "data and seed: a NODE cannot learn x -> -x"),
+    (":material/call_split: **Bifurcation explorer**", "slide x(0) along a line across the class "
+     "boundary and watch the field switch; x(T) and theta(0) against the position"),
+    (":material/school: **Teaching tour**", "five guided steps, each a short text and a "
+     "one-click preset"),
+    (":material/share: **Share and export**", "a link that restores the lab's settings, "
+     "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
+     "metrics as CSV"),
+]
+for title, text in rows:
+    st.markdown(f"- {title}: {text}")
+st.subheader("Pretrained models")
+entries = resources.manifest()
+if entries:
+    st.caption("Small checkpoints built by `python pretrained/build.py`; open them in the lab.")
+    st.dataframe(
+        [{"name": e["name"], "task": e["task"], "model": e["model"], "steps": e["steps"],
+          **{k: round(v, 4) for k, v in e["metrics"].items() if isinstance(v, float)}}
+         for e in entries], hide_index=True, key="home_pretrained")
+else:
+    st.info("No pretrained checkpoints yet: run `python pretrained/build.py`.")
+st.caption("Full experiments (MNIST, CIFAR-10, memorization, AutoN-CODE) run headless: "
+           "`python -m ncode_core train --task ... --model ...`.")

@@ -1,0 +1,145 @@
+"""Toy lab: pick a task, a model and settings; train live; look inside the flow."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ncode_core as nc
+from app import resources, state
+from app.components import forms, live_panel
+from app.components import settings as S
+from app.components.controller import FAILED, RUNNING, LiveTraining
+from app.components.views import ViewOptions, lab_views
+
+REFRESH_S = 0.1  # run_every of the training fragment; each run trains for CHUNK seconds
+
+state.load_url_settings_once()
+st.title("Toy lab")
+st.caption("Train a NODE or an N-CODE on a toy task and watch its flow change. Training runs in "
+           "short chunks; every control works while it runs.")
+for problem in st.session_state[state.QUERY_PROBLEMS]:
+    st.warning(f"Ignored from the link: {problem}")
+
+settings = forms.settings_form(st.sidebar)
+
+
+def build(config: dict) -> LiveTraining | None:
+    """A fresh controller for ``config``; a config the library refuses is shown, not raised."""
+    try:
+        return LiveTraining(config)
+    except (nc.ConfigError, nc.SolverError, ValueError, RuntimeError) as error:
+        st.session_state["lab_build_error"] = str(error)
+        return None
+
+
+def reset() -> None:
+    st.session_state[state.LAB] = build(S.to_run_config(st.session_state[state.SETTINGS]))
+
+
+def load_pretrained() -> None:
+    name = st.session_state.get("lab_pretrained")
+    if not name:
+        return
+    payload = resources.pretrained_checkpoint(name)
+    config = payload["config"].to_dict()
+    forms.replace_settings(S.from_run_config(config))
+    live = build(config)
+    if live is not None:
+        live.load(payload, name)
+    st.session_state[state.LAB] = live
+
+
+with st.sidebar:
+    entries = [e for e in resources.manifest()]
+    if entries:
+        st.selectbox("Pretrained model", [e["name"] for e in entries], key="lab_pretrained",
+                     index=None, placeholder="open a pretrained checkpoint")
+        st.button("Open pretrained", key="lab_open", on_click=load_pretrained,
+                  icon=":material/folder_open:")
+    st.slider("Training chunk (s)", 0.2, 2.0, step=0.1, key=state.CHUNK,
+              help="seconds of training between two refreshes of the views")
+
+config = S.to_run_config(settings)
+live: LiveTraining | None = st.session_state[state.LAB]
+if live is None or (live.raw_config != config and live.source == "new") or (
+        live.source != "new" and S.from_run_config(live.config.to_dict()) != settings):
+    live = build(config)
+    st.session_state[state.LAB] = live
+if live is None:
+    st.error(f"These settings cannot be built: {st.session_state.get('lab_build_error')}")
+    st.stop()
+
+query = S.to_query(settings)
+if {k: st.query_params.get(k) for k in query} != query:
+    st.query_params.from_dict(query)
+
+live_panel.control_buttons("lab", lambda: [st.session_state[state.LAB]], reset)
+live_panel.status_line(live)
+
+samples = st.session_state[state.SAMPLES]
+task = live.task
+with st.expander("Samples and field time", expanded=task.name != "vanderpol"):
+    columns = st.columns(5)
+    dims = 2 if task.name == "annuli" else 1
+    for index, name in enumerate("AB"):
+        for dim in range(dims):
+            key = f"lab_sample_{name}{dim}"
+            st.session_state.setdefault(key, float(samples[index][dim]))
+            samples[index][dim] = columns[index * 2 + dim].number_input(
+                f"sample {name}: x{dim + 1}(0)", -3.0, 3.0, step=0.05, key=key)
+    closed = live.config.model == "ncode_closed"
+    horizon = float(live.model.flow.integration_time)
+    field_time = columns[4].slider("field time t", 0.0, horizon, 0.0, horizon / 20,
+                                   key="lab_time", disabled=not closed,
+                                   help="closed loop: theta(t) changes the field over time")
+    resolution = columns[4].slider("arrow grid", 10, 40, 20, key="lab_resolution")
+
+
+def pick_sample() -> None:
+    """A click on the decision map makes the clicked data point sample A."""
+    event = st.session_state.get("lab_decision")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points and "x" in points[0] and "y" in points[0]:
+        st.session_state[state.SAMPLES][0] = [float(points[0]["x"]), float(points[0]["y"])]
+        st.session_state["lab_sample_A0"] = float(points[0]["x"])
+        st.session_state["lab_sample_A1"] = float(points[0]["y"])
+
+
+running = live.status == RUNNING
+
+
+@st.fragment(run_every=REFRESH_S if running else None)
+def live_training() -> None:
+    current: LiveTraining = st.session_state[state.LAB]
+    if current.status == RUNNING:
+        current.run_chunk(st.session_state[state.CHUNK])
+        if current.status == FAILED:
+            st.rerun()  # full rerun: stops run_every and shows the error with the buttons
+    live_panel.metrics_row(current, "lab")
+    live_panel.curves(current, "lab_curves")
+    options = ViewOptions(samples=tuple(tuple(s) for s in samples), time=field_time,
+                          resolution=resolution)
+    try:
+        views = lab_views(current, options)
+    except (nc.SolverError, RuntimeError) as error:
+        st.warning(f"The views cannot be drawn for this model: {error}")
+        return
+    pairs = [("decision", "trajectories"), ("paths", None), ("portrait", None),
+             ("field_a", "field_b"), ("theta", None)]
+    for left, right in pairs:
+        if left not in views:
+            continue
+        columns = st.columns(2) if right else [st.container()]
+        with columns[0]:
+            if left == "decision":
+                st.plotly_chart(views[left], key="lab_decision", on_select=pick_sample,
+                                selection_mode="points")
+            else:
+                st.plotly_chart(views[left], key=f"lab_{left}")
+        if right and right in views:
+            with columns[1]:
+                st.plotly_chart(views[right], key=f"lab_{right}")
+    st.session_state["lab_last_views"] = views
+
+
+live_training()

@@ -1,0 +1,1 @@
+"""Dashboard building blocks: settings, live-training controller, views, figure builders."""

@@ -1,0 +1,296 @@
+"""Figure builders: arrays (from ``ncode_core`` viz) -> plotly figures. Pure: no st.* calls.
+
+Many lines go into ONE trace with NaN separators (arrows, streamlines, trajectories), never one
+trace per line and never ``figure_factory.create_quiver`` (quadratic, see REFERENCE.md). Every
+figure sets ``uirevision`` so a user's zoom survives live updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import ncode_core as nc
+
+CLASS_COLORS = ("#1f77b4", "#ff7f0e")  # class 0 (inner disk), class 1 (outer annulus)
+SAMPLE_COLORS = ("#2ca02c", "#d62728")  # the two picked samples A and B
+MARGIN = dict(l=40, r=10, t=40, b=35)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360, **extra: Any) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=14)), height=height,
+                      margin=MARGIN, uirevision="keep", legend=dict(orientation="h", y=-0.15),
+                      template="plotly_white", **extra)
+    return fig
+
+
+def _square(fig: go.Figure) -> None:
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+
+
+def with_separators(lines: Sequence[np.ndarray]) -> np.ndarray:
+    """Join ``(K_i, d)`` polylines into one ``(sum K_i + n, d)`` array, NaN rows between them."""
+    if not lines:
+        return np.empty((0, 2))
+    dim = lines[0].shape[1]
+    pieces = []
+    for line in lines:
+        pieces += [line, np.full((1, dim), np.nan)]
+    return np.concatenate(pieces)
+
+
+def arrow_segments(field: nc.VectorField, length: float | None = None,
+                   head: float = 0.35) -> np.ndarray:
+    """Arrows for every grid point as one ``(7 N, 2)`` polyline with NaN separators.
+
+    Each arrow: shaft from the point to ``point + length * direction * (speed / max speed)``,
+    then a two-stroke head of ``head`` times the shaft length. ``length`` defaults to 90 % of the
+    grid spacing. Vectorised: cost is linear in the number of arrows.
+    """
+    gx, gy = np.meshgrid(field.xs, field.ys)
+    base = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    vectors = np.stack([field.u.ravel(), field.v.ravel()], axis=1)
+    speed = np.linalg.norm(vectors, axis=1)
+    top = float(np.nanmax(speed)) if speed.size and np.isfinite(speed).any() else 0.0
+    spacing = min(np.ptp(field.xs) / max(len(field.xs) - 1, 1),
+                  np.ptp(field.ys) / max(len(field.ys) - 1, 1))
+    length = 0.9 * spacing if length is None else length
+    scale = length / top if top > 0 else 0.0
+    shaft = vectors * scale
+    tip = base + shaft
+    rotate = np.array([[np.cos(2.6), -np.sin(2.6)], [np.sin(2.6), np.cos(2.6)]])
+    left = tip + head * shaft @ rotate.T
+    right = tip + head * shaft @ rotate
+    gap = np.full_like(base, np.nan)
+    return np.stack([base, tip, gap, left, tip, right, gap], axis=1).reshape(-1, 2)
+
+
+def vector_field_figure(field: nc.VectorField, lines: np.ndarray | None = None,
+                        sample: Sequence[float] | None = None, title: str = "Vector field",
+                        color: str = SAMPLE_COLORS[0], path: np.ndarray | None = None) -> go.Figure:
+    """Arrows (one trace) + streamlines (one trace) of a 2-D field; the sample's x(0) and its
+    trajectory ``path (T, 2)`` when given. Speed is shown as a faint heatmap underneath."""
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(x=field.xs, y=field.ys, z=field.speed, colorscale="Greys",
+                             opacity=0.25, showscale=False, hoverinfo="skip", name="speed"))
+    if lines is not None and len(lines):
+        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name="streamlines",
+                                 line=dict(color="rgba(90,90,90,0.55)", width=1),
+                                 hoverinfo="skip"))
+    arrows = arrow_segments(field)
+    fig.add_trace(go.Scatter(x=arrows[:, 0], y=arrows[:, 1], mode="lines", name="f(x; theta)",
+                             line=dict(color="#34495e", width=1.2), hoverinfo="skip"))
+    if path is not None:
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="x(t)",
+                                 line=dict(color=color, width=3)))
+    if sample is not None:
+        fig.add_trace(go.Scatter(x=[sample[0]], y=[sample[1]], mode="markers", name="x(0)",
+                                 marker=dict(color=color, size=12, symbol="star",
+                                             line=dict(color="black", width=1))))
+    fig.update_xaxes(range=[field.xs[0], field.xs[-1]])
+    fig.update_yaxes(range=[field.ys[0], field.ys[-1]])
+    _square(fig)
+    return _layout(fig, title)
+
+
+def decision_figure(decision: nc.DecisionMap, train: tuple[np.ndarray, np.ndarray] | None = None,
+                    test: tuple[np.ndarray, np.ndarray] | None = None,
+                    samples: Sequence[Sequence[float]] = (),
+                    title: str = "Decision map") -> go.Figure:
+    """Heatmap of the class-1 score with the 0.5 contour, train points (dots) and test points
+    (crosses) coloured by class, and the picked samples (stars). Clicking a point selects it."""
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(x=decision.xs, y=decision.ys, z=np.clip(decision.score, -0.5, 1.5),
+                             colorscale="RdBu_r", zmid=decision.threshold, opacity=0.75,
+                             colorbar=dict(title="score", thickness=10), name="score"))
+    fig.add_trace(go.Contour(x=decision.xs, y=decision.ys, z=decision.score, showscale=False,
+                             contours=dict(start=decision.threshold, end=decision.threshold,
+                                           size=1, coloring="none"),
+                             line=dict(color="black", width=2), hoverinfo="skip",
+                             name="boundary"))
+    for name, data, symbol in (("train", train, "circle"), ("test", test, "x")):
+        if data is None:
+            continue
+        points, labels = data
+        for label in (0, 1):
+            chosen = points[labels == label]
+            fig.add_trace(go.Scatter(
+                x=chosen[:, 0], y=chosen[:, 1], mode="markers", name=f"{name} class {label}",
+                marker=dict(color=CLASS_COLORS[label], size=5 if name == "train" else 7,
+                            symbol=symbol, line=dict(color="white", width=0.5))))
+    for index, point in enumerate(samples):
+        fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers",
+                                 name="sample " + "AB"[index],
+                                 marker=dict(color=SAMPLE_COLORS[index], size=14, symbol="star",
+                                             line=dict(color="black", width=1))))
+    fig.update_xaxes(range=[decision.xs[0], decision.xs[-1]])
+    fig.update_yaxes(range=[decision.ys[0], decision.ys[-1]])
+    _square(fig)
+    return _layout(fig, title, clickmode="event+select")
+
+
+def trajectories_figure(paths: nc.Paths, labels: np.ndarray,
+                        title: str = "Trajectories x(t)") -> go.Figure:
+    """2-D paths in the plane, one trace per class (NaN-separated), start (o) and end (x)."""
+    fig = go.Figure()
+    x = paths.x[..., :2]
+    for label in (0, 1):
+        chosen = x[:, labels == label]
+        if chosen.shape[1] == 0:
+            continue
+        joined = with_separators([chosen[:, i] for i in range(chosen.shape[1])])
+        color = CLASS_COLORS[label]
+        fig.add_trace(go.Scatter(x=joined[:, 0], y=joined[:, 1], mode="lines",
+                                 name=f"class {label}", line=dict(color=color, width=1),
+                                 opacity=0.6))
+        fig.add_trace(go.Scatter(x=chosen[0, :, 0], y=chosen[0, :, 1], mode="markers",
+                                 name=f"start {label}", marker=dict(color=color, size=5),
+                                 showlegend=False))
+        fig.add_trace(go.Scatter(x=chosen[-1, :, 0], y=chosen[-1, :, 1], mode="markers",
+                                 name=f"end {label}", showlegend=False,
+                                 marker=dict(color=color, size=7, symbol="x",
+                                             line=dict(color="black", width=0.5))))
+    _square(fig)
+    return _layout(fig, title)
+
+
+def paths_1d_figure(times: np.ndarray, x: np.ndarray, x0: np.ndarray,
+                    title: str = "x(t) for a grid of x(0)") -> go.Figure:
+    """1-D paths ``x (T, N)`` against time, coloured by the sign of x(0) (Fig. 4), one trace per
+    sign; the target -x(0) drawn as crosses at T."""
+    fig = go.Figure()
+    for sign, color, name in ((-1, CLASS_COLORS[0], "x(0) < 0"), (1, CLASS_COLORS[1], "x(0) >= 0")):
+        chosen = (x0 < 0) if sign < 0 else (x0 >= 0)
+        if not chosen.any():
+            continue
+        lines = [np.stack([times, x[:, i]], axis=1) for i in np.where(chosen)[0]]
+        joined = with_separators(lines)
+        fig.add_trace(go.Scatter(x=joined[:, 0], y=joined[:, 1], mode="lines", name=name,
+                                 line=dict(color=color, width=1.5)))
+    fig.add_trace(go.Scatter(x=np.full(len(x0), times[-1]), y=-x0, mode="markers",
+                             name="target -x(0)", marker=dict(symbol="x", color="black", size=6)))
+    fig.update_xaxes(title="t")
+    fig.update_yaxes(title="x")
+    return _layout(fig, title)
+
+
+def field_1d_figure(picture: nc.ReflectionPicture, title: str | None = None,
+                    color: str = SAMPLE_COLORS[0]) -> go.Figure:
+    """Heatmap of the 1-D field ``f(x; theta(t))`` over (t, x) of one sample, with that
+    sample's path on top."""
+    fig = go.Figure()
+    limit = float(np.nanmax(np.abs(picture.field))) or 1.0
+    fig.add_trace(go.Heatmap(x=picture.times, y=picture.positions, z=picture.field.T,
+                             colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit,
+                             colorbar=dict(title="dx/dt", thickness=10), name="f"))
+    index = int(np.argmin(np.abs(picture.x0 - picture.sample)))
+    fig.add_trace(go.Scatter(x=picture.times, y=picture.x[:, index], mode="lines",
+                             name=f"x(t), x(0)={picture.x0[index]:.2f}",
+                             line=dict(color=color, width=3)))
+    fig.update_xaxes(title="t")
+    fig.update_yaxes(title="x")
+    return _layout(fig, title or f"Field f(x; theta) of sample x(0) = {picture.sample:.2f}")
+
+
+def theta_figure(times: np.ndarray, theta: np.ndarray, names: Sequence[str],
+                 components: int = 6, title: str = "Control theta(t)") -> go.Figure:
+    """theta components against time for a few samples: ``theta (T, S, P)``; the ``components``
+    with the widest range over time and samples are drawn, sample s dashed for s > 0."""
+    fig = go.Figure()
+    spread = np.ptp(theta, axis=(0, 1)) + np.abs(theta).mean(axis=(0, 1)) * 1e-3
+    chosen = np.argsort(spread)[::-1][:components]
+    palette = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#7f7f7f")
+    for s, name in enumerate(names):
+        for rank, k in enumerate(chosen):
+            fig.add_trace(go.Scatter(x=times, y=theta[:, s, k], mode="lines",
+                                     name=f"{name} theta[{k}]", legendgroup=name,
+                                     line=dict(color=palette[rank % len(palette)],
+                                               dash="solid" if s == 0 else "dash")))
+    fig.update_xaxes(title="t")
+    return _layout(fig, title, showlegend=False)
+
+
+def vanderpol_figure(portrait: nc.VanDerPolPortrait) -> go.Figure:
+    """Left: x(t) model (dashed) vs target (solid). Right: phase plane (x, theta) of the target
+    and, when the model has a 1-D control, of the model."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("x(t): model vs target",
+                                                        "phase plane (x, theta)"))
+    palette = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+    for b in range(portrait.x0.shape[0]):
+        color = palette[b % len(palette)]
+        label = f"x(0)={portrait.x0[b]:.2f}"
+        fig.add_trace(go.Scatter(x=portrait.times, y=portrait.x_target[:, b], mode="lines",
+                                 name=f"target {label}", line=dict(color=color)), 1, 1)
+        fig.add_trace(go.Scatter(x=portrait.times, y=portrait.x_model[:, b], mode="lines",
+                                 name=f"model {label}", line=dict(color=color, dash="dash")),
+                      1, 1)
+        fig.add_trace(go.Scatter(x=portrait.x_target[:, b], y=portrait.theta_target[:, b],
+                                 mode="lines", showlegend=False, line=dict(color=color)), 1, 2)
+        if portrait.theta_model is not None:
+            fig.add_trace(go.Scatter(x=portrait.x_model[:, b], y=portrait.theta_model[:, b],
+                                     mode="lines", showlegend=False,
+                                     line=dict(color=color, dash="dash")), 1, 2)
+    fig.update_xaxes(title_text="t", row=1, col=1)
+    fig.update_xaxes(title_text="x", row=1, col=2)
+    fig.update_yaxes(title_text="theta", row=1, col=2)
+    return _layout(fig, "Van der Pol: model (dashed) vs target (solid)", height=380,
+                   showlegend=False)
+
+
+def bifurcation_figure(diagram: nc.Bifurcation, marker: float | None = None,
+                       components: int = 8) -> go.Figure:
+    """Three panels against the position on the line: x(T) components, the ``components``
+    theta(0) entries that vary most, and the class-1 score (with the 0.5 threshold)."""
+    titles = ("final state x(T)", "theta(0) = gamma(x(0))", "class-1 score")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
+    s = diagram.position
+    for k in range(diagram.x_final.shape[1]):
+        fig.add_trace(go.Scatter(x=s, y=diagram.x_final[:, k], mode="lines+markers",
+                                 marker=dict(size=3), name=f"x_{k + 1}(T)"), 1, 1)
+    if diagram.theta0 is not None:
+        spread = np.ptp(diagram.theta0, axis=0)
+        for k in np.argsort(spread)[::-1][:components]:
+            fig.add_trace(go.Scatter(x=s, y=diagram.theta0[:, k], mode="lines",
+                                     name=f"theta[{k}]", showlegend=False), 1, 2)
+    if diagram.score is not None:
+        fig.add_trace(go.Scatter(x=s, y=diagram.score, mode="lines", name="score",
+                                 line=dict(color="black")), 1, 3)
+        fig.add_hline(y=0.5, line=dict(dash="dot", color="grey"), row=1, col=3)
+    if marker is not None:
+        for col in (1, 2, 3):
+            fig.add_vline(x=marker, line=dict(color=SAMPLE_COLORS[1], width=2), row=1, col=col)
+    fig.update_xaxes(title_text="position on the line")
+    return _layout(fig, "Bifurcation diagram along the line", height=340)
+
+
+def curves_figure(history: Sequence[dict[str, Any]], metric: str | None = None) -> go.Figure:
+    """Live curves: train/test loss (log scale), the task ``metric`` (e.g. test_accuracy),
+    forward/backward NFE per step."""
+    titles = ("loss", metric or "metric", "NFE per step")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
+    steps = np.array([row["step"] for row in history], dtype=float)
+
+    def series(key: str) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [(row["step"], row[key]) for row in history if key in row]
+        if not pairs:
+            return np.empty(0), np.empty(0)
+        xs, ys = zip(*pairs)
+        return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+
+    for key, col, color in (("train_loss", 1, "#1f77b4"), ("test_loss", 1, "#ff7f0e"),
+                            ("nfe_forward", 3, "#2ca02c"), ("nfe_backward", 3, "#d62728")):
+        xs, ys = series(key)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=key, line=dict(color=color)),
+                      1, col)
+    if metric:
+        xs, ys = series(metric)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", marker=dict(size=4),
+                                 name=metric, line=dict(color="#9467bd")), 1, 2)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_xaxes(title_text="step", range=[0, max(float(steps.max()) if steps.size else 1,
+                                                      1)])
+    return _layout(fig, "Training curves", height=300)

@@ -1,0 +1,82 @@
+"""Settings widgets of the lab / compare pages. Widget bounds come from components.settings, so a
+user cannot enter an impossible configuration; the library validates the result again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app import state
+from app.components import settings as S
+
+WIDGET = "w_"  # prefix of the settings widgets' keys
+
+
+def replace_settings(new: dict[str, Any]) -> None:
+    """Set the lab settings (e.g. from a preset) and drop the widgets' own state so they show it.
+
+    Safe in callbacks and before the widgets are drawn."""
+    st.session_state[state.SETTINGS] = S.normalise(new)
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET)]:
+        del st.session_state[key]
+
+
+def _on_task_change() -> None:
+    current = dict(st.session_state[state.SETTINGS])
+    task = st.session_state[WIDGET + "task"]
+    replace_settings({**S.defaults_for(task), "model": current["model"],
+                      "seed": current["seed"]})
+
+
+def _read() -> dict[str, Any]:
+    return S.normalise({name: st.session_state[WIDGET + name] for name in S.BOUNDS
+                        if WIDGET + name in st.session_state})
+
+
+def _store() -> None:
+    st.session_state[state.SETTINGS] = _read()
+
+
+def settings_form(container=None, models: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Draw the settings widgets in ``container`` (default: the sidebar); returns the settings.
+
+    ``models`` restricts the model choices (the compare page trains its own pair).
+    """
+    box = container if container is not None else st.sidebar
+    current = S.normalise(st.session_state[state.SETTINGS])
+    for name, value in current.items():
+        st.session_state.setdefault(WIDGET + name, value)
+    task = current["task"]
+    box.selectbox("Task", list(S.TASK_LABELS), format_func=S.TASK_LABELS.get,
+                  key=WIDGET + "task", on_change=_on_task_change)
+    if models is None:
+        box.selectbox("Model", list(S.MODEL_LABELS), format_func=S.MODEL_LABELS.get,
+                      key=WIDGET + "model", on_change=_store)
+    model = st.session_state[WIDGET + "model"]
+    with box.expander("Solver", expanded=False):
+        st.selectbox("Method", S.METHODS, key=WIDGET + "method", on_change=_store,
+                     help="dopri5/bosh3/adaptive_heun adapt their step; rk4/midpoint/euler use T/10")
+        st.select_slider("Tolerance (rtol = atol)", S.TOLERANCES, key=WIDGET + "tol",
+                         on_change=_store, format_func=lambda v: f"{v:.0e}",
+                         disabled=st.session_state[WIDGET + "method"] not in S.METHODS[:3])
+    with box.expander("Training and model", expanded=True):
+        st.select_slider("Learning rate", S.LEARNING_RATES, key=WIDGET + "lr", on_change=_store,
+                         format_func=lambda v: f"{v:g}")
+        st.select_slider("Batch size", S.BATCH_SIZES, key=WIDGET + "batch", on_change=_store)
+        st.slider("Hidden units of f", 2, 64, key=WIDGET + "hidden", on_change=_store)
+        st.slider("Control code size (N-CODE)", 1, 32, key=WIDGET + "code", on_change=_store,
+                  disabled=not (models or model.startswith("ncode")))
+        st.slider("Integration time T", 0.2, 5.0, step=0.1, key=WIDGET + "T", on_change=_store,
+                  disabled=task == "vanderpol", help="Van der Pol uses its own horizon")
+    with box.expander("Data", expanded=False):
+        low, high = S.SAMPLE_RANGE[task]
+        st.slider("Samples (train + test)", low, high, key=WIDGET + "n", on_change=_store)
+        st.slider("Test fraction", 0.1, 0.5, step=0.05, key=WIDGET + "test_ratio",
+                  on_change=_store)
+        st.slider("Noise", 0.0, 0.5, step=0.01, key=WIDGET + "noise", on_change=_store,
+                  disabled=task not in S.USES_NOISE)
+        st.number_input("Seed", 0, 9999, step=1, key=WIDGET + "seed", on_change=_store)
+    settings = _read()
+    st.session_state[state.SETTINGS] = settings
+    return settings

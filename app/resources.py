@@ -1,0 +1,58 @@
+"""Every cached loader of the dashboard (st.cache_resource / st.cache_data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+import ncode_core as nc
+
+PRETRAINED = Path(__file__).resolve().parent.parent / "pretrained"
+
+
+@st.cache_resource
+def configure_torch() -> int:
+    """Torch threads for in-app training (``NCODE_THREADS``, default 1: a core stays with the UI)."""
+    return nc.set_threads()
+
+
+@st.cache_data
+def manifest() -> list[dict[str, Any]]:
+    """Entries of ``pretrained/manifest.json`` (name, task, model, file, metrics, ...)."""
+    path = PRETRAINED / "manifest.json"
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text())["checkpoints"]
+
+
+@st.cache_resource
+def pretrained_checkpoint(name: str) -> dict[str, Any]:
+    """A pretrained checkpoint loaded with ``ncode_core.load_checkpoint`` (safe, validated)."""
+    entry = next(item for item in manifest() if item["name"] == name)
+    return nc.load_checkpoint(PRETRAINED / entry["file"])
+
+
+@st.cache_data(show_spinner=False)
+def png_export_available() -> tuple[bool, str]:
+    """Whether kaleido can render PNGs here (it drives a Chromium); and why not."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return False, "kaleido is not installed"
+    from app.components.export import find_chromium
+
+    if find_chromium() is None:
+        return False, "no Chromium/Chrome found (install Debian's chromium)"
+    return True, ""
+
+
+@st.cache_resource(show_spinner=False)
+def pretrained_trainer(name: str) -> nc.Trainer:
+    """A Trainer restored from a pretrained checkpoint (shared, read-only use: views only)."""
+    payload = pretrained_checkpoint(name)
+    trainer = nc.Trainer(payload["config"], device="cpu")
+    trainer.load_state_dict(nc.trainer_state_from_checkpoint(payload))
+    return trainer

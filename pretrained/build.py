@@ -1,0 +1,85 @@
+"""Train the small checkpoints the dashboard opens instantly and write ``manifest.json``.
+
+    python pretrained/build.py            # all of them (a few minutes on 2 CPU cores)
+    python pretrained/build.py --only annuli-ncode_open
+
+Each entry trains through the library (``ncode_core.Trainer``) with the lab's own settings (so
+the lab can keep training it), evaluates the held-out split and records those metrics: nothing in
+the manifest is typed in by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import ncode_core as nc  # noqa: E402
+from app.components import settings as S  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("pretrained")
+
+# name -> (settings overrides, optimiser steps)
+RECIPES: dict[str, tuple[dict, int]] = {
+    "reflection-node": ({"task": "reflection", "model": "node"}, 200),
+    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200),
+    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200),
+    "annuli-node": ({"task": "annuli", "model": "node"}, 150),
+    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150),
+    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150),
+    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150),
+    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150),
+}
+
+
+def build(name: str, overrides: dict, steps: int) -> dict:
+    """Train one recipe, save ``<name>.pt`` next to this file, return its manifest entry."""
+    settings = {**S.defaults_for(overrides["task"]), **overrides}
+    config = S.to_run_config(settings, steps=steps)
+    started = time.perf_counter()
+    trainer = nc.Trainer(config, device="cpu")
+    result = nc.fit(trainer, steps=steps)
+    wall = time.perf_counter() - started
+    evaluation = trainer.evaluate()
+    path = HERE / f"{name}.pt"
+    nc.save_checkpoint(path, trainer.state_dict(), {**evaluation, "train_loss": result.train_loss})
+    metrics = {k: float(v) for k, v in evaluation.items() if isinstance(v, (int, float))}
+    log.info("%s: %d steps in %.1f s, %s", name, steps, wall, metrics)
+    return {"name": name, "task": config["task"], "model": config["model"], "file": path.name,
+            "steps": trainer.step_count, "seed": config["seed"], "settings": S.normalise(settings),
+            "metrics": metrics, "params": trainer.parameter_count, "bytes": path.stat().st_size,
+            "train_wall_s": round(wall, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(RECIPES),
+                        help="rebuild only these (the others keep their manifest entries)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    nc.set_threads()
+    manifest_path = HERE / "manifest.json"
+    entries = {}
+    if manifest_path.is_file():
+        entries = {e["name"]: e for e in json.loads(manifest_path.read_text())["checkpoints"]}
+    for name in args.only or list(RECIPES):
+        overrides, steps = RECIPES[name]
+        entries[name] = build(name, overrides, steps)
+    ordered = [entries[name] for name in RECIPES if name in entries]
+    manifest = {"format": 1, "built_by": "python pretrained/build.py",
+                "checkpoints": ordered}
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    total = sum(e["bytes"] for e in ordered)
+    log.info("wrote %s (%d checkpoints, %.0f kB)", manifest_path, len(ordered), total / 1024)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The live-training controller without Streamlit."""
+
+from __future__ import annotations
+
+from app.components import settings as S
+from app.components.controller import LiveTraining
+
+SMALL = {**S.defaults_for("reflection"), "n": 32, "batch": 16, "hidden": 4, "code": 2}
+
+
+def test_step_play_pause_and_history():
+    live = LiveTraining(S.to_run_config(SMALL))
+    assert live.status == "paused" and live.steps == 0 and "test_loss" in live.evaluation
+    assert live.run_chunk(0.01) == 0  # paused: nothing happens
+    assert live.step(3) == 3 and [row["step"] for row in live.history] == [1, 2, 3]
+    assert "test_loss" in live.history[-1] and "test_loss" not in live.history[0]
+    live.play()
+    done = live.run_chunk(0.05, max_steps=4)
+    assert 1 <= done <= 4 and live.steps == 3 + done and live.wall_rate > 0
+    live.pause()
+    assert live.status == "paused" and live.run_chunk(0.05) == 0
+
+
+def test_solver_failure_stops_the_run_with_a_message():
+    config = S.to_run_config(SMALL)
+    config["solver"].update(max_num_steps=1, rtol=1e-9, atol=1e-9)
+    live = LiveTraining(config)  # even the first evaluation cannot be solved
+    assert live.status == "failed" and "max steps" in live.error and "Reset" in live.error
+    live.play()
+    assert live.status == "failed" and live.step() == 0
+
+
+def test_from_run_config_inverts_to_run_config():
+    for task in S.TASK_LABELS:
+        for model in S.MODEL_LABELS:
+            settings = S.normalise({**S.defaults_for(task), "model": model, "seed": 3})
+            assert S.from_run_config(S.to_run_config(settings)) == settings
+
+
+def test_query_values_are_clamped_and_bad_ones_reported():
+    settings, problems = S.from_query({"task": "annuli", "hidden": "1e6", "tol": "3e-4",
+                                       "lr": "nan", "batch": "100", "model": "bogus",
+                                       "unknown": "1"})
+    assert settings["hidden"] == 64 and settings["tol"] == 1e-4 and settings["batch"] == 128
+    assert settings["lr"] == S.DEFAULTS["lr"] and settings["model"] == S.DEFAULTS["model"]
+    assert len(problems) == 2 and any("model" in p for p in problems)
+    _, problems = S.from_query({"task": "mnist"})
+    assert problems and "task" in problems[0]

@@ -1,0 +1,44 @@
+"""House rules for app/: only ncode_core's top-level names, no threads, no legacy pages/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ncode_core
+
+APP = Path(__file__).resolve().parents[2] / "app"
+
+
+def test_app_imports_only_the_public_ncode_core_api():
+    offenders = []
+    for path in APP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                offenders += [f"{path}: import {a.name}" for a in node.names
+                              if a.name.startswith("ncode_core.") or a.name == "threading"]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("ncode_core."):
+                    offenders.append(f"{path}: from {node.module}")
+                elif node.module == "ncode_core":
+                    offenders += [f"{path}: {a.name} not in __all__" for a in node.names
+                                  if a.name not in ncode_core.__all__]
+                elif node.module == "threading":
+                    offenders.append(f"{path}: threading")
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "nc" and node.attr not in ncode_core.__all__:
+                offenders.append(f"{path}:{node.lineno}: nc.{node.attr} not in __all__")
+    assert not offenders, offenders
+
+
+def test_figure_builders_never_call_streamlit():
+    for name in ("figures.py", "views.py", "controller.py", "settings.py", "export.py"):
+        tree = ast.parse((APP / "components" / name).read_text())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                    for a in n.names} | {n.module for n in ast.walk(tree)
+                                         if isinstance(n, ast.ImportFrom)}
+        assert "streamlit" not in imported, name
+
+
+def test_no_legacy_pages_folder():
+    assert not (APP / "pages").exists()

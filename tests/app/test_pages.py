@@ -1,0 +1,158 @@
+"""Every page renders in AppTest, and the lab's controls work at any moment."""
+
+from __future__ import annotations
+
+import pytest
+
+import ncode_core as nc
+from tests.app.conftest import SMALL_ANNULI, metrics, open_page
+
+PAGES = {"home": "N-CODE Studio", "lab": "Toy lab", "compare": "Compare NODE and N-CODE",
+         "bifurcation": "Bifurcation explorer", "tour": "Teaching tour",
+         "share": "Share and export"}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_without_errors(page):
+    at = open_page(page, SMALL_ANNULI if page == "lab" else None)
+    assert [t.value for t in at.title] == [PAGES[page]]
+    assert not at.exception and not at.error
+
+
+def test_lab_step_play_pause_reset(small_lab):
+    at = small_lab
+    live = at.session_state["lab_live"]
+    assert live.steps == 0 and metrics(at, "step") == ["0"]
+    assert len(at.get("plotly_chart")) >= 5  # curves, decision, trajectories, 2 fields, theta
+
+    at.button(key="lab_step").click().run()
+    live = at.session_state["lab_live"]
+    assert live.steps == 1 and metrics(at, "step") == ["1"]
+
+    at.button(key="lab_play").click().run()  # the fragment trains one chunk per run here
+    live = at.session_state["lab_live"]
+    assert live.status == "running" and live.steps > 1
+    assert at.button(key="lab_play").disabled and not at.button(key="lab_pause").disabled
+    at.run()
+    running_steps = at.session_state["lab_live"].steps
+    assert running_steps > live.steps or running_steps > 1
+
+    at.button(key="lab_pause").click().run()
+    paused = at.session_state["lab_live"].steps
+    at.run()
+    assert at.session_state["lab_live"].status == "paused"
+    assert at.session_state["lab_live"].steps == paused
+    assert metrics(at, "step") == [str(paused)]
+
+    at.button(key="lab_reset").click().run()
+    assert at.session_state["lab_live"].steps == 0 and metrics(at, "step") == ["0"]
+    assert not at.exception
+
+
+def test_lab_divergence_stops_with_message_and_reset_recovers(small_lab):
+    at = small_lab
+    live = at.session_state["lab_live"]
+
+    def diverge():
+        raise nc.DivergenceError("NaN loss", live.steps)
+
+    live.trainer.step = diverge
+    at.button(key="lab_play").click().run()
+    assert at.session_state["lab_live"].status == "failed"
+    assert any("diverged" in e.value and "Reset" in e.value for e in at.error)
+    assert at.button(key="lab_play").disabled and at.button(key="lab_step").disabled
+    assert not at.exception
+    at.button(key="lab_reset").click().run()
+    assert at.session_state["lab_live"].status == "paused" and not at.error
+    at.button(key="lab_step").click().run()
+    assert at.session_state["lab_live"].steps == 1
+
+
+def test_solver_failure_in_the_lab_is_a_message(small_lab):
+    at = small_lab
+    live = at.session_state["lab_live"]
+
+    def fail():
+        raise nc.SolverError("max steps exceeded")
+
+    live.trainer.step = fail
+    at.button(key="lab_step").click().run()
+    assert any("max steps exceeded" in e.value for e in at.error) and not at.exception
+
+
+def test_changing_a_setting_rebuilds_the_model(small_lab):
+    at = small_lab
+    at.button(key="lab_step").click().run()
+    assert at.session_state["lab_live"].steps == 1
+    at.selectbox(key="w_model").set_value("node").run()
+    live = at.session_state["lab_live"]
+    assert live.config.model == "node" and live.steps == 0
+    assert at.query_params["model"] == ["node"] or at.query_params["model"] == "node"
+
+
+def test_url_restores_the_lab_settings():
+    query = {"task": "reflection", "model": "ncode_closed", "lr": "0.003", "hidden": "12",
+             "seed": "7", "method": "rk4", "n": "64"}
+    at = open_page("lab", query)
+    live = at.session_state["lab_live"]
+    assert (live.config.task, live.config.model, live.config.seed) == ("reflection",
+                                                                      "ncode_closed", 7)
+    assert live.config.training.lr == 0.003 and live.config.model_cfg.hidden == 12
+    assert live.config.solver.method == "rk4"
+    assert at.selectbox(key="w_task").value == "reflection"
+    assert at.slider(key="w_hidden").value == 12
+    assert not at.warning
+
+
+def test_url_with_impossible_values_is_clamped_and_reported():
+    at = open_page("lab", {"task": "annuli", "hidden": "999", "lr": "abc", "noise": "-3",
+                           "n": "128"})
+    live = at.session_state["lab_live"]
+    assert live.config.model_cfg.hidden == 64 and live.config.task_cfg["noise"] == 0.0
+    assert live.config.training.lr == 1e-2  # unreadable: the default
+    assert any("lr" in w.value for w in at.warning)
+    assert not at.exception
+
+
+def test_lab_opens_a_pretrained_checkpoint_instantly(small_lab):
+    at = small_lab
+    at.selectbox(key="lab_pretrained").set_value("annuli-ncode_open")
+    at.button(key="lab_open").click().run()
+    live = at.session_state["lab_live"]
+    assert live.source == "annuli-ncode_open" and live.steps > 0
+    assert live.evaluation["test_accuracy"] > 0.9
+    assert at.selectbox(key="w_task").value == "annuli"
+    at.run()  # a rerun keeps it (the settings match the checkpoint)
+    assert at.session_state["lab_live"].source == "annuli-ncode_open"
+    assert not at.exception
+
+
+def test_compare_steps_both_models_on_the_same_data():
+    at = open_page("compare")
+    at.button(key="cmp_step").click().run()
+    lives = at.session_state["compare_live"]
+    assert sorted(lives) == ["ncode_open", "node"]
+    assert [live.steps for live in lives.values()] == [1, 1]
+    node, ncode = lives["node"].task, lives["ncode_open"].task
+    assert node.name == ncode.name == "reflection"
+    assert (node.x_train == ncode.x_train).all()
+    assert metrics(at, "step") == ["1", "1"] and not at.exception
+
+
+def test_tour_preset_opens_the_lab():
+    at = open_page("tour")
+    at.radio(key="tour_step").set_value(at.radio(key="tour_step").options[0]).run()
+    at.button(key="tour_go").click().run()
+    assert not at.exception
+    live = at.session_state["lab_live"]
+    assert (live.config.task, live.config.model) == ("reflection", "node")
+    assert [t.value for t in at.title] == ["Toy lab"]
+
+
+def test_bifurcation_position_moves_the_marker():
+    at = open_page("bifurcation")
+    first = metrics(at, "class-1 score at x(0)")
+    at.slider(key="bif_position").set_value(0.95).run()
+    second = metrics(at, "class-1 score at x(0)")
+    assert first and second and first != second and not at.exception
+    assert len(at.get("plotly_chart")) == 3
