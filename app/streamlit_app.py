@@ -38,5 +38,6 @@ pages = [
             url_path="tour"),
     st.Page(PAGES_DIR / "share.py", title="Share and export", icon=":material/share:",
             url_path="share"),
+    st.Page(PAGES_DIR / "jobs.py", title="Jobs", icon=":material/work_history:", url_path="jobs"),
 ]
 st.navigation(pages).run()

@@ -265,7 +265,9 @@ def start_worker(runs_dir: str | Path | None = None, slots: int = 1,
 def ensure_worker(runs_dir: str | Path | None = None, slots: int = 1,
                   idle_exit_s: float | None = 300.0) -> int | None:
     """Start a worker pool unless one is alive for this store (or one started in the last
-    20 s); returns the new pool's pid or None."""
+    20 s, or ``$NCODE_WORKER_AUTOSTART`` is ``0``); returns the new pool's pid or None."""
+    if os.environ.get("NCODE_WORKER_AUTOSTART", "1") == "0":
+        return None
     store = JobStore(runs_dir)
     try:
         if store.live_workers():
