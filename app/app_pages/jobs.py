@@ -89,7 +89,7 @@ def monitor() -> None:
     if names:
         metric = st.selectbox("Metric", names, key="jobs_metric")
         st.plotly_chart(jobs_figures.metric_figure({job.name: history}, metric),
-                        key="jobs_curve", use_container_width=True)
+                        key="jobs_curve", width="stretch")
     st.caption(f"Log: `{job.log_path}`")
     st.code(nc.read_log_tail(job, LOG_LINES) or "(no log yet)", language=None)
 
@@ -111,7 +111,7 @@ def compare() -> None:
         metric = st.selectbox("Metric", names, index=default, key="jobs_compare_metric")
         log_y = st.toggle("log scale", key="jobs_compare_log")
         st.plotly_chart(jobs_figures.metric_figure(histories, metric, log_y=log_y),
-                        key="jobs_compare_curve", use_container_width=True)
+                        key="jobs_compare_curve", width="stretch")
     last = {i: rows[-1] for i, (label, rows) in zip(chosen, histories.items()) if rows}
     st.dataframe(jobs_figures.final_metrics_table([by_id[i] for i in chosen], last),
                  hide_index=True, key="jobs_compare_table")

@@ -37,6 +37,20 @@ def cli(runs_dir: Path, *args: str, timeout: float = 120) -> subprocess.Complete
                           env=job_env(runs_dir), capture_output=True, text=True, timeout=timeout)
 
 
+def cli_in_process(*args: str) -> tuple[int, str, str]:
+    """Run the CLI's ``main(ARGS)`` in this process (no interpreter start-up): exit code,
+    stdout, stderr."""
+    import contextlib
+    import io
+
+    from ncode_core.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
 class ProcessTracker:
     """Starts worker processes and, at teardown, kills them and every job process recorded in
     the store (process groups), so nothing outlives a test."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs_helpers import FAST_ENV, ProcessTracker, cli, pid_alive, wait_until
+from jobs_helpers import FAST_ENV, ProcessTracker, cli, cli_in_process, pid_alive, wait_until
 from ncode_core.jobs import JobError, JobStore, cancel_job, refresh_jobs, resume_job, submit_job
 
 HEARTBEAT_TIMEOUT = float(FAST_ENV["NCODE_HEARTBEAT_TIMEOUT_S"])
@@ -167,6 +167,13 @@ def test_failing_job_ends_failed_with_reason(runs, tracker):
     shown = cli(runs, "jobs", "show", str(job_id), "--runs-dir", str(runs), "--json")
     payload = json.loads(shown.stdout.strip().splitlines()[-1])
     assert payload["status"] == "failed" and payload["error"] == "max steps exceeded at step 1"
+    assert {"id", "step", "pid", "run_dir"} <= set(payload) and payload["pid"] is None
+    code, out, _ = cli_in_process("jobs", "list", "--status", "failed", "--runs-dir", str(runs))
+    assert code == 0 and "doomed" in out and "max steps exceeded at step 1" in out
+    # the job has ended: --follow prints the whole log and returns
+    code, out, _ = cli_in_process("jobs", "logs", str(job_id), "--follow", "--runs-dir", str(runs))
+    assert code == 0 and "starting in pid" in out
+    assert "failed: ODE solver failed: max steps exceeded" in out
     assert "max steps exceeded" in Path(failed.run_dir, "log.txt").read_text()
     again = cli(runs, "jobs", "cancel", str(job_id), "--runs-dir", str(runs))
     assert again.returncode == 2 and again.stderr.strip() == (
