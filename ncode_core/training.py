@@ -125,14 +125,14 @@ class EarlyStopping:
     patience: int = 5
     min_delta: float = 0.0
     mode: str = "min"
-    best: float = field(default=math.inf, init=False)
+    best: float | None = field(default=None, init=False)
     stale: int = field(default=0, init=False)
 
     def on_step(self, trainer: Trainer, metrics: dict[str, Any]) -> None:
         if self.metric not in metrics:
             return
         value = metrics[self.metric] if self.mode == "min" else -metrics[self.metric]
-        if value < self.best - self.min_delta:
+        if self.best is None or value < self.best - self.min_delta:
             self.best, self.stale = value, 0
         else:
             self.stale += 1
