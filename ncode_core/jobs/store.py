@@ -29,6 +29,7 @@ JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "lost")
 TERMINAL_STATES = ("succeeded", "failed", "cancelled")
 RESUMABLE_STATES = ("failed", "cancelled", "lost")
 DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
+SCHEMA_VERSION = 1  # PRAGMA user_version; bump it and migrate in JobStore.__init__ on changes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -180,7 +181,11 @@ class JobStore:
         self._conn.execute("PRAGMA synchronous = NORMAL")
         if not self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='workers'").fetchone():
-            self._conn.executescript(SCHEMA)
+            self._conn.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JobError(f"{self.path} was written by a newer N-CODE Studio (schema "
+                           f"{version} > {SCHEMA_VERSION}); upgrade to read it")
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:

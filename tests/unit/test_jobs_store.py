@@ -144,26 +144,28 @@ def test_cancel_queued_and_running(store):
 
 CLAIMER = """
 import sys, json, time
+from pathlib import Path
 from ncode_core.jobs.store import JobStore
 store = JobStore(sys.argv[1])
-start = float(sys.argv[2])
-while time.time() < start:
+barrier, name, count = Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+(barrier / name).touch()
+while len(list(barrier.iterdir())) < count:  # everyone has imported: now race
     time.sleep(0.001)
 mine = []
-while (job := store.claim_next(sys.argv[3])) is not None:
+while (job := store.claim_next(name)) is not None:
     mine.append(job.id)
 print(json.dumps(mine))
 """
 
 
 def test_claims_are_atomic_across_processes(tmp_path):
-    runs = tmp_path / "runs"
+    runs, barrier = tmp_path / "runs", tmp_path / "barrier"
+    barrier.mkdir()
     store = JobStore(runs)
     spec = validate_job_spec(GOOD)
-    ids = {store.create_job(spec).id for _ in range(150)}
-    start = time.time() + 6  # all claimers import first, then race
-    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, str(runs), str(start),
-                                   f"w{i}"], cwd=REPO, env=job_env(runs),
+    ids = {store.create_job(spec).id for _ in range(200)}
+    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, str(runs), str(barrier),
+                                   f"w{i}", "3"], cwd=REPO, env=job_env(runs),
                                   stdout=subprocess.PIPE, text=True) for i in range(3)]
     try:
         claimed = [json.loads(p.communicate(timeout=120)[0]) for p in processes]
