@@ -263,11 +263,16 @@ def start_worker(runs_dir: str | Path | None = None, slots: int = 1,
 
 
 def ensure_worker(runs_dir: str | Path | None = None, slots: int = 1,
-                  idle_exit_s: float | None = 300.0) -> int | None:
+                  idle_exit_s: float | None = None) -> int | None:
     """Start a worker pool unless one is alive for this store (or one started in the last
-    20 s, or ``$NCODE_WORKER_AUTOSTART`` is ``0``); returns the new pool's pid or None."""
+    20 s, or ``$NCODE_WORKER_AUTOSTART`` is ``0``); returns the new pool's pid or None.
+
+    The pool exits after ``idle_exit_s`` idle seconds (default ``$NCODE_WORKER_IDLE_EXIT_S``
+    or 300)."""
     if os.environ.get("NCODE_WORKER_AUTOSTART", "1") == "0":
         return None
+    if idle_exit_s is None:
+        idle_exit_s = float(os.environ.get("NCODE_WORKER_IDLE_EXIT_S") or 300.0)
     store = JobStore(runs_dir)
     try:
         if store.live_workers():

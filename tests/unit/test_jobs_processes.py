@@ -200,3 +200,38 @@ def test_cancel_running_job_then_resume_with_more_steps(runs, tracker):
     assert _steps(runs, job_id) == list(range(1, target + 1))
     with pytest.raises(JobError, match="already ended"):
         cancel_job(job_id, runs)
+
+
+def test_submit_starts_a_worker_on_demand(runs, tracker, monkeypatch):
+    monkeypatch.setenv("NCODE_WORKER_IDLE_EXIT_S", "3")
+    result = cli(runs, "submit", "--task", "vanderpol", "--model", "ncode_closed", "--steps", "2",
+                 "--runs-dir", str(runs), "--json")
+    assert result.returncode == 0, result.stderr
+    job_id = json.loads(result.stdout.strip().splitlines()[-1])["id"]
+    done = _wait_status(runs, job_id, ("succeeded", "failed", "lost"), 120)
+    assert done.status == "succeeded", done.error
+    with JobStore(runs) as store:
+        workers = store.live_workers(timeout_s=1e9)
+        assert len(workers) == 1 and done.worker_id == workers[0]["id"]
+        assert workers[0]["pid"] != os.getpid()
+        wait_until(lambda: not pid_alive(workers[0]["pid"]), 60,
+                   message="the on-demand pool to exit when idle")
+
+
+def test_cancel_escalates_to_sigkill_when_a_step_ignores_sigterm(runs, tracker):
+    # one very slow step (tight tolerances, big batch): SIGTERM only sets a flag that the
+    # runner reads between steps, so the worker must SIGKILL after the grace period
+    job_id = _submit(runs, task="annuli", steps=3, name="stuck",
+                     solver={"rtol": 1e-12, "atol": 1e-12, "max_num_steps": 10_000_000},
+                     training={"batch_size": 8192})
+    tracker.worker("--slots", "1", "--runs-dir", str(runs), "--grace", "2")
+    job = wait_until(lambda: (j := _job(runs, job_id)).pid and j, 90, message="the job to start")
+    time.sleep(1.5)  # inside its first step
+    started = time.monotonic()
+    cancel_job(job_id, runs)
+    cancelled = _wait_status(runs, job_id, ("cancelled", "failed", "lost", "succeeded"), 30)
+    elapsed = time.monotonic() - started
+    assert cancelled.status == "cancelled" and cancelled.step == 0
+    assert 2 <= elapsed < 15, elapsed  # not cooperative (the step is longer), not late
+    assert "-9" in (cancelled.error or "")
+    assert not pid_alive(job.pid)
