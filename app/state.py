@@ -15,6 +15,7 @@ QUERY_PROBLEMS = "query_problems"  # list[str]: values of the opening link that 
 URL_LOADED = "url_loaded"  # bool: the opening link's settings were read once
 SAMPLES = "lab_samples"  # [[x, y], [x, y]]: samples A and B
 CHUNK = "chunk_s"  # seconds of training per fragment run
+VIEW_EVERY = "view_every_s"  # seconds between refreshes of the lab's views while training
 PNG_CACHE = "png_cache"  # figure name -> PNG bytes
 
 DEFAULTS: dict[str, Any] = {
@@ -24,7 +25,8 @@ DEFAULTS: dict[str, Any] = {
     QUERY_PROBLEMS: [],
     URL_LOADED: False,
     SAMPLES: [[0.25, 0.1], [1.2, 0.4]],
-    CHUNK: 0.8,
+    CHUNK: 1.0,
+    VIEW_EVERY: 5.0,
     PNG_CACHE: {},
 }
 

@@ -57,7 +57,9 @@ with st.sidebar:
         st.button("Open pretrained", key="lab_open", on_click=load_pretrained,
                   icon=":material/folder_open:")
     st.slider("Training chunk (s)", 0.2, 2.0, step=0.1, key=state.CHUNK,
-              help="seconds of training between two refreshes of the views")
+              help="seconds of training between two refreshes of the numbers and curves")
+    st.slider("Refresh views every (s)", 1.0, 10.0, step=0.5, key=state.VIEW_EVERY,
+              help="while training; the pictures cost more to draw than the curves")
 
 config = S.to_run_config(settings)
 live: LiveTraining | None = st.session_state[state.LAB]
@@ -108,8 +110,22 @@ def pick_sample() -> None:
 running = live.status == RUNNING
 
 
+def current_views(current: LiveTraining) -> dict:
+    """The model's pictures, recomputed only when the model moved or the options changed."""
+    options = ViewOptions(samples=tuple(tuple(s) for s in samples), time=field_time,
+                          resolution=resolution)
+    key = (current.serial, current.steps, options.samples, options.time, options.resolution)
+    cached = st.session_state.get("lab_view_cache")
+    if cached is None or cached["key"] != key:
+        cached = {"key": key, "views": lab_views(current, options)}
+        st.session_state["lab_view_cache"] = cached
+        st.session_state["lab_last_views"] = cached["views"]
+    return cached["views"]
+
+
 @st.fragment(run_every=REFRESH_S if running else None)
 def live_training() -> None:
+    """One training chunk per run, then the numbers and the curves (light)."""
     current: LiveTraining = st.session_state[state.LAB]
     if current.status == RUNNING:
         current.run_chunk(st.session_state[state.CHUNK])
@@ -117,13 +133,18 @@ def live_training() -> None:
             st.rerun()  # full rerun: stops run_every and shows the error with the buttons
     live_panel.metrics_row(current, "lab")
     live_panel.curves(current, "lab_curves")
-    options = ViewOptions(samples=tuple(tuple(s) for s in samples), time=field_time,
-                          resolution=resolution)
+
+
+@st.fragment(run_every=st.session_state[state.VIEW_EVERY] if running else None)
+def model_views() -> None:
+    """The pictures of the model (heavier: refreshed every few seconds while training)."""
+    current: LiveTraining = st.session_state[state.LAB]
     try:
-        views = lab_views(current, options)
+        views = current_views(current)
     except (nc.SolverError, RuntimeError) as error:
         st.warning(f"The views cannot be drawn for this model: {error}")
         return
+    st.caption(f"Views of the model at step {current.steps}.")
     pairs = [("decision", "trajectories"), ("paths", None), ("portrait", None),
              ("field_a", "field_b"), ("theta", None)]
     for left, right in pairs:
@@ -139,7 +160,7 @@ def live_training() -> None:
         if right and right in views:
             with columns[1]:
                 st.plotly_chart(views[right], key=f"lab_{right}")
-    st.session_state["lab_last_views"] = views
 
 
 live_training()
+model_views()

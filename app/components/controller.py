@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import math
 import tempfile
@@ -23,6 +24,7 @@ import ncode_core as nc
 log = logging.getLogger(__name__)
 
 IDLE, RUNNING, FAILED = "paused", "running", "failed"
+_SERIAL = itertools.count(1)
 
 
 class LiveTraining:
@@ -36,6 +38,7 @@ class LiveTraining:
     def __init__(self, config: dict[str, Any], label: str = "") -> None:
         self.raw_config = config
         self.label = label
+        self.serial = next(_SERIAL)  # tells controllers apart (caches of their pictures)
         self.trainer = nc.Trainer(config, device="cpu")
         self.history: list[dict[str, Any]] = []
         self.evaluation: dict[str, Any] = {}

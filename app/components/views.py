@@ -65,10 +65,10 @@ def lab_views(live, options: ViewOptions) -> dict[str, go.Figure]:
         bounds = plane_bounds(task)
         train = (as_numpy(task.x_train[:MAX_POINTS]), as_numpy(task.y_train[:MAX_POINTS]))
         test = (as_numpy(task.x_test[:MAX_POINTS]), as_numpy(task.y_test[:MAX_POINTS]))
-        decision = nc.decision_map(model, bounds, 40, task=task)
+        decision = nc.decision_map(model, bounds, 32, task=task)
         views["decision"] = figures.decision_figure(decision, train, test, options.samples,
                                                     "Decision map (click a point to pick A)")
-        count = min(60, test[0].shape[0])
+        count = min(48, test[0].shape[0])
         paths = nc.trajectories(model, test[0][:count], n_times=20)
         views["trajectories"] = figures.trajectories_figure(paths, test[1][:count])
         for index, key in enumerate(("field_a", "field_b")):

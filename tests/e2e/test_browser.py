@@ -1,0 +1,72 @@
+"""The main flow in a real browser: open the lab, train annuli with open-loop N-CODE until the
+shown test accuracy passes 90 %, check the vector field rendered, save a screenshot."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.e2e.conftest import ARTIFACTS
+
+TRAIN_TIMEOUT_S = 150
+
+
+def shown_number(page, key: str) -> float | None:
+    """The number displayed by the st.metric in container ``key`` (None while absent)."""
+    locator = page.locator(f".st-key-{key} [data-testid='stMetricValue']")
+    if locator.count() == 0:
+        return None
+    match = re.search(r"-?\d+(\.\d+)?", locator.first.inner_text())
+    return float(match.group()) if match else None
+
+
+def shown_choice(page, key: str) -> str:
+    """What a selectbox shows: its text plus its input's value (newer Streamlit renders the
+    selection inside an <input>)."""
+    box = page.locator(f".st-key-{key}")
+    inputs = box.locator("input")
+    values = [inputs.nth(i).input_value() for i in range(inputs.count())]
+    return " ".join([box.inner_text(), *values])
+
+
+def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
+    page.goto(f"{server}/lab", wait_until="domcontentloaded")
+    page.locator(".st-key-lab_play button").wait_for(timeout=60_000)
+    # the lab opens on annuli with open-loop N-CODE; pick them explicitly anyway
+    assert "Concentric annuli" in shown_choice(page, "w_task")
+    page.locator(".st-key-w_model [role='combobox']").click()
+    page.get_by_role("option", name="N-CODE open loop", exact=True).click()
+    page.wait_for_timeout(500)
+    assert "N-CODE open loop" in shown_choice(page, "w_model")
+
+    page.locator(".st-key-lab_play button").click()
+    deadline = time.monotonic() + TRAIN_TIMEOUT_S
+    accuracy = None
+    while time.monotonic() < deadline:
+        accuracy = shown_number(page, "lab_metric_test_accuracy")
+        if accuracy is not None and accuracy > 90.0 and shown_number(page, "lab_metric_step"):
+            break
+        page.wait_for_timeout(500)
+    assert accuracy is not None and accuracy > 90.0, f"test accuracy shown: {accuracy}"
+    steps = shown_number(page, "lab_metric_step")
+    assert steps and steps > 0
+
+    field = page.locator(".st-key-lab_field_a .js-plotly-plot")
+    field.wait_for(timeout=30_000)
+    traces = field.locator(".scatterlayer .trace")
+    assert traces.count() >= 3  # streamlines, arrows, the sample's path (+ its x(0))
+    # plotly draws each NaN-separated piece as its own path: 20 x 20 arrows (shaft + head)
+    # plus the streamlines give well over 400 line segments
+    segments = field.locator(".scatterlayer .trace path.js-line")
+    assert segments.count() >= 400
+
+    page.locator(".st-key-lab_pause button").click()
+    page.wait_for_timeout(2500)
+    paused_at = shown_number(page, "lab_metric_step")
+    page.wait_for_timeout(2000)
+    assert shown_number(page, "lab_metric_step") == paused_at
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1500, "height": 2900})  # the views sit below the fold
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "lab_annuli_ncode_open.png"), full_page=True)
+    assert not page.locator("[data-testid='stException']").count()
