@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     QUERY_PROBLEMS: [],
     URL_LOADED: False,
     SAMPLES: [[0.25, 0.1], [1.2, 0.4]],
-    CHUNK: 1.0,
+    CHUNK: 1.5,
     VIEW_EVERY: 5.0,
     PNG_CACHE: {},
 }

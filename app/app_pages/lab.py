@@ -56,7 +56,7 @@ with st.sidebar:
                      index=None, placeholder="open a pretrained checkpoint")
         st.button("Open pretrained", key="lab_open", on_click=load_pretrained,
                   icon=":material/folder_open:")
-    st.slider("Training chunk (s)", 0.2, 2.0, step=0.1, key=state.CHUNK,
+    st.slider("Training chunk (s)", 0.2, 3.0, step=0.1, key=state.CHUNK,
               help="seconds of training between two refreshes of the numbers and curves")
     st.slider("Refresh views every (s)", 1.0, 10.0, step=0.5, key=state.VIEW_EVERY,
               help="while training; the pictures cost more to draw than the curves")

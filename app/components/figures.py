@@ -268,33 +268,47 @@ def bifurcation_figure(diagram: nc.Bifurcation, marker: float | None = None,
     return _layout(fig, "Bifurcation diagram along the line", height=340)
 
 
-def curves_figure(history: Sequence[dict[str, Any]], metric: str | None = None) -> go.Figure:
+CURVES = (("train_loss", 1, "#1f77b4"), ("test_loss", 1, "#ff7f0e"),
+          ("nfe_forward", 3, "#2ca02c"), ("nfe_backward", 3, "#d62728"))
+
+
+def _series(history: Sequence[dict[str, Any]], key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of the rows of ``history`` that have ``key``."""
+    pairs = [(row["step"], row[key]) for row in history if key in row]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    xs, ys = zip(*pairs)
+    return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+
+
+def curves_figure(history: Sequence[dict[str, Any]], metric: str | None = None,
+                  reuse: go.Figure | None = None) -> go.Figure:
     """Live curves: train/test loss (log scale), the task ``metric`` (e.g. test_accuracy),
-    forward/backward NFE per step."""
-    titles = ("loss", metric or "metric", "NFE per step")
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
-    steps = np.array([row["step"] for row in history], dtype=float)
+    forward/backward NFE per step.
 
-    def series(key: str) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [(row["step"], row[key]) for row in history if key in row]
-        if not pairs:
-            return np.empty(0), np.empty(0)
-        xs, ys = zip(*pairs)
-        return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-
-    for key, col, color in (("train_loss", 1, "#1f77b4"), ("test_loss", 1, "#ff7f0e"),
-                            ("nfe_forward", 3, "#2ca02c"), ("nfe_backward", 3, "#d62728")):
-        xs, ys = series(key)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=key, line=dict(color=color)),
-                      1, col)
-    if metric:
-        xs, ys = series(metric)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", marker=dict(size=4),
-                                 name=metric, line=dict(color="#9467bd")), 1, 2)
-    fig.update_yaxes(type="log", row=1, col=1)
-    if metric and "accuracy" in metric:
-        fig.update_yaxes(range=[0, 1.05], row=1, col=2)
-    fig.update_xaxes(range=[0, max(float(steps.max()) if steps.size else 1, 1)])
-    fig = _layout(fig, "Training curves (x: step)", height=320)
-    fig.update_layout(legend=dict(orientation="h", y=-0.12))
+    ``reuse``: a figure this function made before for the same ``metric``; its traces are
+    refilled in place (~3 ms instead of ~90 ms for a new subplot figure, which matters when
+    it is redrawn after every training chunk).
+    """
+    if reuse is not None and reuse.layout.meta == metric:
+        fig = reuse
+    else:
+        fig = make_subplots(rows=1, cols=3,
+                            subplot_titles=("loss", metric or "metric", "NFE per step"))
+        for key, col, color in CURVES:
+            fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=key,
+                                     line=dict(color=color)), 1, col)
+        if metric:
+            fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", marker=dict(size=4),
+                                     name=metric, line=dict(color="#9467bd")), 1, 2)
+        fig.update_yaxes(type="log", row=1, col=1)
+        if metric and "accuracy" in metric:
+            fig.update_yaxes(range=[0, 1.05], row=1, col=2)
+        fig = _layout(fig, "Training curves (x: step)", height=320, meta=metric)
+        fig.update_layout(legend=dict(orientation="h", y=-0.12))
+    last = max((row["step"] for row in history), default=1)
+    with fig.batch_update():
+        for trace in fig.data:
+            trace.x, trace.y = _series(history, trace.name)
+        fig.update_xaxes(range=[0, max(float(last), 1.0)])
     return fig

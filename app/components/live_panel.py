@@ -76,6 +76,9 @@ def status_line(live: LiveTraining) -> None:
 
 
 def curves(live: LiveTraining, key: str) -> None:
-    """The live training curves."""
-    st.plotly_chart(figures.curves_figure(live.history, main_metric(live.task)), key=key,
-                    width="stretch")
+    """The live training curves (the figure object is kept and refilled between chunks)."""
+    store = f"{key}_figure"
+    figure = figures.curves_figure(live.history, main_metric(live.task),
+                                   reuse=st.session_state.get(store))
+    st.session_state[store] = figure
+    st.plotly_chart(figure, key=key, width="stretch")

@@ -161,3 +161,16 @@ def test_figures_serialise(builder):
         fig = figures.decision_figure(nc.DecisionMap(field.xs, field.ys, field.u))
     assert isinstance(fig, go.Figure)
     assert '"uirevision":"keep"' in fig.to_json()
+
+
+def test_curves_figure_reuse_refills_the_same_figure():
+    history = [{"step": 1, "train_loss": 1.0, "nfe_forward": 14, "nfe_backward": 14}]
+    fig = figures.curves_figure(history, "test_mse")
+    history.append({"step": 2, "train_loss": 0.4, "nfe_forward": 14, "nfe_backward": 14,
+                    "test_loss": 0.5, "test_mse": 0.5})
+    again = figures.curves_figure(history, "test_mse", reuse=fig)
+    assert again is fig
+    assert list({t.name: t for t in again.data}["train_loss"].y) == [1.0, 0.4]
+    assert list({t.name: t for t in again.data}["test_mse"].x) == [2]
+    other = figures.curves_figure(history, "test_accuracy", reuse=fig)
+    assert other is not fig and "test_accuracy" in [t.name for t in other.data]
