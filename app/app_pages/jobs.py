@@ -7,6 +7,8 @@ switches and dashboard restarts.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 import ncode_core as nc
@@ -16,6 +18,7 @@ from app.components import settings as lab_settings
 from app.components.controller import LiveTraining
 
 POLL_S = 2.0  # run_every of the monitor fragment
+RAY_SYNC_S = 15.0  # how often Ray-side states are mapped onto the store
 LOG_LINES = 40
 
 st.title("Jobs")
@@ -60,7 +63,10 @@ def job_actions(job: nc.Job) -> None:
 def monitor() -> None:
     """Job table, the selected job's curves, log tail and actions (polls the store)."""
     with nc.JobStore() as store:
-        nc.refresh_jobs(store, sync_ray=False)
+        sync_ray = time.time() - st.session_state.get("jobs_ray_synced", 0.0) > RAY_SYNC_S
+        if sync_ray:  # asking a Ray cluster costs a round trip: not on every poll
+            st.session_state["jobs_ray_synced"] = time.time()
+        nc.refresh_jobs(store, sync_ray=sync_ray)
         jobs = store.list_jobs(limit=500)
         if not jobs:
             st.info("No jobs yet: launch one in the Launch tab, or run "
