@@ -17,9 +17,9 @@ def _run(task: str, model: str, steps: int, seed: int = 0) -> dict:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_ncode_beats_node_on_annuli_across_seeds(seed):
-    node = _run("annuli", "node", 1000, seed)
+    node = _run("annuli", "node", 400, seed)
     for family in ("ncode_open", "ncode_closed"):
-        controlled = _run("annuli", family, 1000, seed)
+        controlled = _run("annuli", family, 400, seed)
         assert controlled["test_accuracy"] >= 0.995
         assert controlled["test_loss"] < node["test_loss"]
 
