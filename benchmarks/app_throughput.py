@@ -8,9 +8,11 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
 * in the app: ``streamlit run`` on a free port, headless Chromium presses Play and reads the
   step counter the page shows, over ``--seconds`` (training chunks, evaluations, the views and
   the browser's redraws included). Target: >= 70 % of the bare throughput;
-* first render of the lab: from ``page.goto(/lab)`` to the vector-field chart drawn, in a fresh
-  browser session, once on a cold server (first session: imports torch) and once warm.
-  Target: < 3 s;
+* first render of the lab: from ``page.goto(/lab)`` to the vector-field chart drawn, in a new
+  tab (a new Streamlit session), once on a cold server (the first session imports torch) and
+  once warm (second tab: the browser's cache holds the scripts); plus the server's own share
+  (a new session's first run of the lab under AppTest). Target: < 3 s. Note that here the
+  browser shares the server's 2 cores (and parses the 4.7 MB plotly bundle on them);
 * 40 x 40 arrow field + streamlines: ``vector_field`` + ``streamlines`` + the plotly figure,
   median of 7 (and the JSON serialisation Streamlit adds). Target: < 300 ms.
 """
@@ -56,9 +58,8 @@ def shown_steps(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
-def open_lab(browser, url: str) -> tuple[object, float]:
-    """A new browser session on the lab; seconds until its vector field is drawn."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+def open_lab(context, url: str) -> tuple[object, float]:
+    """A new tab (new Streamlit session) on the lab; seconds until its vector field is drawn."""
     page = context.new_page()
     started = time.perf_counter()
     page.goto(f"{url}/lab?{'&'.join(f'{k}={v}' for k, v in QUERY.items())}")
@@ -73,9 +74,10 @@ def app_measurements(seconds: float) -> dict[str, float]:
     results: dict[str, float] = {}
     with serve() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page, results["render_cold"] = open_lab(browser, url)
-        page.context.close()
-        page, results["render_warm"] = open_lab(browser, url)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        page, results["render_cold"] = open_lab(context, url)
+        page.close()  # the second tab: warm server, the browser's cache holds the scripts
+        page, results["render_warm"] = open_lab(context, url)
         page.locator(".st-key-lab_play button").click()
         page.wait_for_timeout(4000)  # first chunks: warm-up
         first, started = shown_steps(page), time.perf_counter()
@@ -85,6 +87,27 @@ def app_measurements(seconds: float) -> dict[str, float]:
         page.locator(".st-key-lab_pause button").click()
         browser.close()
     return results
+
+
+def server_render() -> float:
+    """Seconds the server spends on a new session's first run of the lab (AppTest, warm
+    process): the dashboard's own share of the first render, without the browser."""
+    from streamlit.testing.v1 import AppTest
+
+    def first_lab_run() -> None:
+        at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+        for key, value in QUERY.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("app_pages/lab.py")
+        started = time.perf_counter()
+        at.run()
+        samples.append(time.perf_counter() - started)
+
+    samples: list[float] = []
+    for _ in range(4):
+        first_lab_run()
+    return statistics.median(samples[1:])
 
 
 def field_cost(config: dict) -> tuple[float, float]:
@@ -119,6 +142,7 @@ def main() -> int:
     after = bare_rate(config, args.seconds / 2)
     bare = statistics.mean([before, after])
     build_s, json_s = field_cost(config)
+    server_s = server_render()
     ratio = app["app_rate"] / bare
     rows = [
         ["bare Trainer steps/s (before / after)", f"{before:.1f} / {after:.1f}", "", ""],
@@ -126,8 +150,11 @@ def main() -> int:
          f"{100 * ratio:.0f} % of bare", ">= 70 %  " + ("ok" if ratio >= 0.7 else "MISSED")],
         ["first render of the lab, cold server (s)", f"{app['render_cold']:.2f}", "",
          "< 3 s  " + ("ok" if app["render_cold"] < 3 else "MISSED")],
-        ["first render of the lab, warm server (s)", f"{app['render_warm']:.2f}", "",
-         "< 3 s  " + ("ok" if app["render_warm"] < 3 else "MISSED")],
+        ["first render of the lab, warm server + browser cache (s)",
+         f"{app['render_warm']:.2f}", "", "< 3 s  " + ("ok" if app["render_warm"] < 3
+                                                       else "MISSED")],
+        ["  of which the server's first run of the lab (s)", f"{server_s:.2f}",
+         "AppTest, warm", ""],
         ["40x40 arrows + streamlines figure (ms)", f"{1000 * build_s:.0f}",
          f"+ {1000 * json_s:.0f} ms to_json", "< 300 ms  " + ("ok" if build_s < 0.3
                                                                 else "MISSED")],
