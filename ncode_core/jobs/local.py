@@ -212,7 +212,10 @@ class WorkerPool:
             return
         for job_id, child in self.children.items():
             job = self.store.get(job_id)
-            if job is not None and job.cancel_requested:
+            if job is None or job.cancel_requested:
+                self._terminate(child)
+            elif job.status not in ("running", "queued") or job.attempts != child.attempt:
+                # declared lost (hung, no heartbeat) or taken over: this process must not go on
                 self._terminate(child)
         self._escalate()
 
