@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import streamlit as st
@@ -13,7 +14,7 @@ LAB = "lab_live"  # LiveTraining of the lab (or None before the first build)
 COMPARE = "compare_live"  # dict name -> LiveTraining of the compare page
 QUERY_PROBLEMS = "query_problems"  # list[str]: values of the opening link that were refused
 URL_LOADED = "url_loaded"  # bool: the opening link's settings were read once
-SAMPLES = "lab_samples"  # [[x, y], [x, y]]: samples A and B
+SAMPLES = "lab_samples"  # task -> [[x, y], [x, y]]: samples A and B (1-D tasks use x only)
 CHUNK = "chunk_s"  # seconds of training per fragment run
 VIEW_EVERY = "view_every_s"  # seconds between refreshes of the lab's views while training
 PNG_CACHE = "png_cache"  # figure name -> PNG bytes
@@ -24,7 +25,8 @@ DEFAULTS: dict[str, Any] = {
     COMPARE: {},
     QUERY_PROBLEMS: [],
     URL_LOADED: False,
-    SAMPLES: [[0.25, 0.1], [1.2, 0.4]],
+    SAMPLES: {"annuli": [[0.25, 0.1], [1.2, 0.4]], "reflection": [[0.5, 0.0], [-0.5, 0.0]],
+              "vanderpol": [[1.0, 0.0], [-1.0, 0.0]]},
     CHUNK: 1.5,
     VIEW_EVERY: 5.0,
     PNG_CACHE: {},
@@ -35,7 +37,7 @@ def init() -> None:
     """Set every key that is missing (call at the top of the entry script)."""
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
-            st.session_state[key] = value.copy() if hasattr(value, "copy") else value
+            st.session_state[key] = copy.deepcopy(value)
 
 
 def load_url_settings_once() -> None:

@@ -21,7 +21,8 @@ live = st.session_state.get(state.LAB)
 sources = []
 if live is not None and live.task.name == "annuli":
     sources.append("current lab model")
-sources += [e["name"] for e in resources.manifest() if e["task"] == "annuli"]
+annuli = [e for e in resources.manifest() if e["task"] == "annuli"]
+sources += [e["name"] for e in sorted(annuli, key=lambda e: not e["model"].startswith("ncode"))]
 if not sources:
     st.info("Train an annuli model in the Toy lab or build the pretrained models first.")
     st.stop()

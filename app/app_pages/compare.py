@@ -57,7 +57,7 @@ def side_by_side() -> None:
         with column:
             st.subheader(live.label)
             live_panel.status_line(live)
-            live_panel.metrics_row(live, f"cmp_{name}")
+            live_panel.metrics_row(live, f"cmp_{name}", compact=True)
             views = lab_views(live, ViewOptions(resolution=15))
             for view in MAIN_VIEWS[live.task.name]:
                 st.plotly_chart(views[view], key=f"cmp_{name}_{view}")

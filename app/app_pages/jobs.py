@@ -79,7 +79,7 @@ def monitor() -> None:
         if st.session_state.get("jobs_selected") not in by_id:
             st.session_state.pop("jobs_selected", None)
         selected = st.selectbox("Job", list(by_id), key="jobs_selected",
-                                format_func=lambda i: f"#{i} {by_id[i].name} ({by_id[i].status})")
+                                format_func=lambda i: f"#{i} {by_id[i].name}")
         job = by_id[selected]
         history = store.metrics(job.id)
     cols = st.columns(4)
@@ -106,7 +106,7 @@ def compare() -> None:
         jobs = store.list_jobs(limit=500)
         by_id = {job.id: job for job in jobs}
         chosen = st.multiselect("Runs to compare", list(by_id), key="jobs_compare",
-                                format_func=lambda i: f"#{i} {by_id[i].name} ({by_id[i].status})")
+                                format_func=lambda i: f"#{i} {by_id[i].name}")
         histories = {f"#{i} {by_id[i].name}": store.metrics(i) for i in chosen}
     if not chosen:
         st.info("Pick two or more runs.")

@@ -78,23 +78,26 @@ if {k: st.query_params.get(k) for k in query} != query:
 live_panel.control_buttons("lab", lambda: [st.session_state[state.LAB]], reset)
 live_panel.status_line(live)
 
-samples = st.session_state[state.SAMPLES]
 task = live.task
-with st.expander("Samples and field time", expanded=task.name != "vanderpol"):
-    columns = st.columns(5)
-    dims = 2 if task.name == "annuli" else 1
-    for index, name in enumerate("AB"):
-        for dim in range(dims):
-            key = f"lab_sample_{name}{dim}"
-            st.session_state.setdefault(key, float(samples[index][dim]))
-            samples[index][dim] = columns[index * 2 + dim].number_input(
-                f"sample {name}: x{dim + 1}(0)", -3.0, 3.0, step=0.05, key=key)
-    closed = live.config.model == "ncode_closed"
-    horizon = float(live.model.flow.integration_time)
-    field_time = columns[4].slider("field time t", 0.0, horizon, 0.0, horizon / 20,
-                                   key="lab_time", disabled=not closed,
-                                   help="closed loop: theta(t) changes the field over time")
-    resolution = columns[4].slider("arrow grid", 10, 40, 20, key="lab_resolution")
+samples = st.session_state[state.SAMPLES][task.name]
+closed = live.config.model == "ncode_closed"
+horizon = float(live.model.flow.integration_time)
+field_time, resolution = 0.0, 20
+if task.name != "vanderpol":  # Van der Pol's views use the task's own initial conditions
+    with st.expander("Samples and field time", expanded=True):
+        columns = st.columns(5)
+        dims = 2 if task.name == "annuli" else 1
+        for index, name in enumerate("AB"):
+            for dim in range(dims):
+                key = f"lab_sample_{task.name}_{name}{dim}"
+                st.session_state.setdefault(key, float(samples[index][dim]))
+                samples[index][dim] = columns[index * 2 + dim].number_input(
+                    f"sample {name}: x{dim + 1}(0)", -3.0, 3.0, step=0.05, key=key)
+        field_time = columns[4].slider("field time t", 0.0, horizon, 0.0, horizon / 20,
+                                       key="lab_time", disabled=not closed,
+                                       help="closed loop: theta(t) changes the field over time")
+        resolution = columns[4].slider("arrow grid", 10, 40, 20, key="lab_resolution",
+                                       disabled=task.name != "annuli")
 
 
 def pick_sample() -> None:
@@ -102,9 +105,10 @@ def pick_sample() -> None:
     event = st.session_state.get("lab_decision")
     points = (event or {}).get("selection", {}).get("points", [])
     if points and "x" in points[0] and "y" in points[0]:
-        st.session_state[state.SAMPLES][0] = [float(points[0]["x"]), float(points[0]["y"])]
-        st.session_state["lab_sample_A0"] = float(points[0]["x"])
-        st.session_state["lab_sample_A1"] = float(points[0]["y"])
+        st.session_state[state.SAMPLES]["annuli"][0] = [float(points[0]["x"]),
+                                                         float(points[0]["y"])]
+        st.session_state["lab_sample_annuli_A0"] = float(points[0]["x"])
+        st.session_state["lab_sample_annuli_A1"] = float(points[0]["y"])
 
 
 running = live.status == RUNNING

@@ -31,9 +31,9 @@ if live is None:
 name = f"{live.config.task}-{live.config.model}-step{live.steps}"
 
 st.subheader("Figures")
+samples = st.session_state[state.SAMPLES][live.task.name]
 try:
-    views = lab_views(live, ViewOptions(samples=tuple(tuple(s) for s in
-                                                      st.session_state[state.SAMPLES])))
+    views = lab_views(live, ViewOptions(samples=tuple(tuple(s) for s in samples)))
 except (nc.SolverError, RuntimeError) as error:
     views = {}
     st.warning(f"The views cannot be drawn for this model: {error}")

@@ -252,7 +252,10 @@ def bifurcation_figure(diagram: nc.Bifurcation, marker: float | None = None,
     for k in range(diagram.x_final.shape[1]):
         fig.add_trace(go.Scatter(x=s, y=diagram.x_final[:, k], mode="lines+markers",
                                  marker=dict(size=3), name=f"x_{k + 1}(T)"), 1, 1)
-    if diagram.theta0 is not None:
+    if diagram.theta0 is None:
+        fig.add_annotation(text="no control: one shared field", showarrow=False,
+                           xref="x2 domain", yref="y2 domain", x=0.5, y=0.5)
+    else:
         spread = np.ptp(diagram.theta0, axis=0)
         for k in np.argsort(spread)[::-1][:components]:
             fig.add_trace(go.Scatter(x=s, y=diagram.theta0[:, k], mode="lines",
@@ -265,7 +268,9 @@ def bifurcation_figure(diagram: nc.Bifurcation, marker: float | None = None,
         for col in (1, 2, 3):
             fig.add_vline(x=marker, line=dict(color=SAMPLE_COLORS[1], width=2), row=1, col=col)
     fig.update_xaxes(title_text="position on the line")
-    return _layout(fig, "Bifurcation diagram along the line", height=340)
+    fig = _layout(fig, "Bifurcation diagram along the line", height=360)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return fig
 
 
 CURVES = (("train_loss", 1, "#1f77b4"), ("test_loss", 1, "#ff7f0e"),

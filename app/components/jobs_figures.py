@@ -12,8 +12,6 @@ import plotly.graph_objects as go
 
 import ncode_core as nc
 
-STATUS_ICONS = {"queued": "⏳ queued", "running": "▶ running", "succeeded": "✅ succeeded",
-                "failed": "❌ failed", "cancelled": "⏹ cancelled", "lost": "⚠ lost"}
 SKIP_METRICS = {"step"}
 
 
@@ -35,7 +33,7 @@ def jobs_table(jobs: list[Any], now: float | None = None) -> pd.DataFrame:
         progress = nc.job_progress(job, now)
         rows.append({
             "id": job.id, "name": job.name, "task": job.task, "model": job.model,
-            "status": STATUS_ICONS.get(job.status, job.status),
+            "status": job.status,
             "progress": progress["progress"], "step": f"{job.step}/{job.steps}",
             "ETA": format_eta(progress["eta_s"]) if job.status == "running" else "-",
             "executor": job.executor,

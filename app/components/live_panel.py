@@ -44,11 +44,12 @@ def format_metric(name: str, value: Any) -> str:
         return "-"
     if "accuracy" in name:
         return f"{100 * value:.1f} %"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def metrics_row(live: LiveTraining, prefix: str) -> None:
-    """st.metric tiles, each in a container keyed ``<prefix>_metric_<name>`` (for tests)."""
+def metrics_row(live: LiveTraining, prefix: str, compact: bool = False) -> None:
+    """st.metric tiles, each in a container keyed ``<prefix>_metric_<name>`` (for tests);
+    ``compact`` keeps step, test loss, the task metric and steps/s (half-width columns)."""
     last = live.history[-1] if live.history else {}
     metric = main_metric(live.task)
     tiles = [
@@ -60,6 +61,8 @@ def metrics_row(live: LiveTraining, prefix: str) -> None:
         ("rate", "steps/s", f"{live.wall_rate:.1f}" if live.wall_rate else
          f"{live.train_rate:.1f}"),
     ]
+    if compact:
+        tiles = [tile for tile in tiles if tile[0] not in ("train_loss", "nfe")]
     for column, (name, label, value) in zip(st.columns(len(tiles)), tiles):
         with column.container(key=f"{prefix}_metric_{name}"):
             st.metric(label, format_metric(name, value))

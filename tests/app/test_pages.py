@@ -156,3 +156,21 @@ def test_bifurcation_position_moves_the_marker():
     second = metrics(at, "class-1 score at x(0)")
     assert first and second and first != second and not at.exception
     assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize("task", ["annuli", "reflection", "vanderpol"])
+def test_lab_every_model_builds_steps_and_draws(task):
+    """No (task, model) pair of the lab's menus crashes the page: build, one step, views."""
+    small = {"annuli": "64", "reflection": "16", "vanderpol": "4"}[task]
+    at = open_page("lab", {"task": task, "model": "node", "n": small, "hidden": "4",
+                           "code": "2", "batch": "16"})
+    for model in ["node", "anode", "node_dc", "ncode_open", "ncode_closed"]:
+        if model != "node":
+            at.selectbox(key="w_model").set_value(model).run()
+        at.button(key="lab_step").click().run()
+        live = at.session_state["lab_live"]
+        assert (live.config.task, live.config.model, live.steps) == (task, model, 1), model
+        assert not at.exception and not at.error, (model, [e.value for e in at.error])
+        views = at.session_state["lab_last_views"]
+        expected = {"annuli": "field_a", "reflection": "paths", "vanderpol": "portrait"}[task]
+        assert expected in views and ("theta" in views) == model.startswith("ncode")
