@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import state
+from app import resources, state
 from app.components import live_panel
 from app.components import settings as S
 from app.components.controller import FAILED, RUNNING, LiveTraining
@@ -41,6 +41,19 @@ if list(lives) != list(configs) or any(lives[n].raw_config != configs[n] for n i
 
 live_panel.control_buttons("cmp", lambda: list(st.session_state[state.COMPARE].values()),
                            reset)
+names = {name: f"{task}-{name}" for name in configs}
+available = {e["name"] for e in resources.manifest()}
+if seed == 0 and all(n in available for n in names.values()):
+
+    def open_pretrained() -> None:
+        """Both models from their pretrained checkpoints (same data: seed 0, lab defaults)."""
+        current = st.session_state[state.COMPARE]
+        for name, checkpoint in names.items():
+            current[name].load(resources.pretrained_checkpoint(checkpoint), checkpoint)
+            current[name].pause()
+
+    st.button("Open both pretrained", key="cmp_pretrained", on_click=open_pretrained,
+              icon=":material/bolt:", help=", ".join(names.values()))
 running = any(live.status == RUNNING for live in lives.values())
 
 

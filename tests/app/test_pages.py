@@ -174,3 +174,16 @@ def test_lab_every_model_builds_steps_and_draws(task):
         views = at.session_state["lab_last_views"]
         expected = {"annuli": "field_a", "reflection": "paths", "vanderpol": "portrait"}[task]
         assert expected in views and ("theta" in views) == model.startswith("ncode")
+
+
+def test_compare_opens_both_pretrained_models():
+    at = open_page("compare")
+    at.button(key="cmp_pretrained").click().run()
+    lives = at.session_state["compare_live"]
+    assert [live.source for live in lives.values()] == ["reflection-node",
+                                                        "reflection-ncode_open"]
+    node, ncode = lives["node"].evaluation, lives["ncode_open"].evaluation
+    # the lesson, measured: the NODE stays near the target variance, N-CODE fits
+    assert node["test_mse"] > 0.5 * node["target_variance"]
+    assert ncode["test_mse"] < 0.05 * ncode["target_variance"]
+    assert not at.exception
