@@ -47,14 +47,16 @@ def jobs_table(jobs: list[Any], now: float | None = None) -> pd.DataFrame:
 
 
 def metric_names(rows: list[dict[str, Any]]) -> list[str]:
-    """Numeric metrics present in a history, losses first."""
+    """Numeric metrics present in a history: train_loss, test_loss, other losses, the rest."""
     names: dict[str, None] = {}
     for row in rows:
         for key, value in row.items():
             if key not in SKIP_METRICS and isinstance(value, (int, float)) \
                     and not isinstance(value, bool):
                 names.setdefault(key, None)
-    return sorted(names, key=lambda n: (not n.endswith("loss"), not n.startswith("test"), n))
+    first = ("train_loss", "test_loss")
+    return sorted(names, key=lambda n: (n not in first, first.index(n) if n in first else 0,
+                                        not n.endswith("loss"), n))
 
 
 def metric_figure(histories: dict[str, list[dict[str, Any]]], metric: str,
