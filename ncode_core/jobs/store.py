@@ -481,14 +481,16 @@ class JobStore:
         """
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT status, steps, step, spec FROM jobs WHERE id = ?",
-                               (job_id,)).fetchone()
+            row = conn.execute("SELECT status, steps, step, checkpoint_step, spec FROM jobs "
+                               "WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise JobError(f"no job with id {job_id} in {self.path}")
             status, target = row["status"], row["steps"]
             if steps is not None:
-                if steps < 0:
-                    raise JobError(f"--steps must be >= 0 (got {steps})")
+                done = row["checkpoint_step"] or 0
+                if steps < done:
+                    raise JobError(f"--steps must be >= {done}, the step of the job's last "
+                                   f"checkpoint (got {steps})")
                 target = steps
             if status not in RESUMABLE_STATES and not (status == "succeeded" and target > row["steps"]):
                 allowed = ", ".join(RESUMABLE_STATES)

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from jobs_helpers import FAST_ENV, ProcessTracker, cli, cli_in_process, pid_alive, wait_until
+from tests.unit.jobs_helpers import (
+    FAST_ENV,
+    ProcessTracker,
+    cli,
+    cli_in_process,
+    pid_alive,
+    wait_until,
+)
 from ncode_core.jobs import JobError, JobStore, cancel_job, refresh_jobs, resume_job, submit_job
 
 HEARTBEAT_TIMEOUT = float(FAST_ENV["NCODE_HEARTBEAT_TIMEOUT_S"])

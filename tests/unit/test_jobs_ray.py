@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs_helpers import FAST_ENV, REPO, cli, wait_until
+from tests.unit.jobs_helpers import FAST_ENV, REPO, cli, wait_until
 from ncode_core.jobs import JobStore, cancel_job
 
 try:

@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 
-from jobs_helpers import REPO, cli, cli_in_process, job_env
+from tests.unit.jobs_helpers import REPO, cli, cli_in_process, job_env
 from ncode_core import ConfigError
 from ncode_core.jobs import JobError, JobStore, validate_job_spec
 from ncode_core.jobs.runner import checkpoint_path, list_checkpoints, run_job
@@ -103,6 +103,9 @@ def test_store_is_wal_and_lifecycle(store):
         store.request_cancel(job.id)
     with pytest.raises(JobError, match="can be resumed"):
         store.resume(job.id)
+    store.record_checkpoint(job.id, 3, "unused.pt")
+    with pytest.raises(JobError, match="--steps must be >= 3"):
+        store.resume(job.id, steps=2)
     assert store.resume(job.id, steps=10).status == "queued"
     with pytest.raises(JobError, match="no job with id 99"):
         store.require(99)
