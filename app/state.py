@@ -15,7 +15,7 @@ COMPARE = "compare_live"  # dict name -> LiveTraining of the compare page
 QUERY_PROBLEMS = "query_problems"  # list[str]: values of the opening link that were refused
 URL_LOADED = "url_loaded"  # bool: the opening link's settings were read once
 SAMPLES = "lab_samples"  # task -> [[x, y], [x, y]]: samples A and B (1-D tasks use x only)
-CHUNK = "chunk_s"  # seconds of training per fragment run
+CHUNK = "chunk_s"  # longest training chunk (s); chunks adapt to the redraw time
 VIEW_EVERY = "view_every_s"  # seconds between refreshes of the lab's views while training
 PNG_CACHE = "png_cache"  # figure name -> PNG bytes
 
@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     URL_LOADED: False,
     SAMPLES: {"annuli": [[0.25, 0.1], [1.2, 0.4]], "reflection": [[0.5, 0.0], [-0.5, 0.0]],
               "vanderpol": [[1.0, 0.0], [-1.0, 0.0]]},
-    CHUNK: 1.5,
+    CHUNK: 2.0,
     VIEW_EVERY: 5.0,
     PNG_CACHE: {},
 }

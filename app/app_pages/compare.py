@@ -60,10 +60,10 @@ running = any(live.status == RUNNING for live in lives.values())
 @st.fragment(run_every=REFRESH_S if running else None)
 def side_by_side() -> None:
     current: dict[str, LiveTraining] = st.session_state[state.COMPARE]
-    budget = st.session_state[state.CHUNK] / len(current)
+    budget = min(1.5, st.session_state[state.CHUNK]) / len(current)
     for live in current.values():
         if live.status == RUNNING:
-            live.run_chunk(budget)
+            live.run_chunk(budget_s=budget)
             if live.status == FAILED:
                 st.rerun()
     for column, (name, live) in zip(st.columns(len(current)), current.items()):

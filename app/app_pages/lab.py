@@ -11,7 +11,7 @@ from app.components import settings as S
 from app.components.controller import FAILED, RUNNING, LiveTraining
 from app.components.views import ViewOptions, lab_views
 
-REFRESH_S = 0.1  # run_every of the training fragment; each run trains for CHUNK seconds
+REFRESH_S = 0.1  # run_every of the training fragment; each run trains one adaptive chunk
 
 state.load_url_settings_once()
 st.title("Toy lab")
@@ -56,8 +56,10 @@ with st.sidebar:
                      index=None, placeholder="open a pretrained checkpoint")
         st.button("Open pretrained", key="lab_open", on_click=load_pretrained,
                   icon=":material/folder_open:")
-    st.slider("Training chunk (s)", 0.2, 3.0, step=0.1, key=state.CHUNK,
-              help="seconds of training between two refreshes of the numbers and curves")
+    st.slider("Longest training chunk (s)", 0.3, 3.0, step=0.1, key=state.CHUNK,
+              help="training runs in chunks about 4x as long as the page needs to redraw "
+                   "between them (80 % of the time training), never longer than this; "
+                   "controls act between chunks")
     st.slider("Refresh views every (s)", 1.0, 10.0, step=0.5, key=state.VIEW_EVERY,
               help="while training; the pictures cost more to draw than the curves")
 
@@ -132,7 +134,7 @@ def live_training() -> None:
     """One training chunk per run, then the numbers and the curves (light)."""
     current: LiveTraining = st.session_state[state.LAB]
     if current.status == RUNNING:
-        current.run_chunk(st.session_state[state.CHUNK])
+        current.run_chunk(longest_s=st.session_state[state.CHUNK])
         if current.status == FAILED:
             st.rerun()  # full rerun: stops run_every and shows the error with the buttons
     live_panel.metrics_row(current, "lab")

@@ -24,6 +24,8 @@ import ncode_core as nc
 log = logging.getLogger(__name__)
 
 IDLE, RUNNING, FAILED = "paused", "running", "failed"
+TARGET_DUTY = 0.8  # adaptive chunks: fraction of wall time spent training
+SHORTEST_CHUNK_S = 0.3
 _SERIAL = itertools.count(1)
 
 
@@ -49,6 +51,8 @@ class LiveTraining:
         self.play_started: float | None = None
         self.play_steps = 0
         self.wall_rate = 0.0  # steps per wall second since Play, rendering included
+        self.overhead_s: float | None = None  # smoothed time between two chunks
+        self.last_chunk_end: float | None = None
         self.evaluate()
 
     # ----------------------------------------------------------------- properties
@@ -80,6 +84,7 @@ class LiveTraining:
             return
         self.status = RUNNING
         self.play_started, self.play_steps = time.perf_counter(), self.steps
+        self.last_chunk_end = None
 
     def pause(self) -> None:
         """Stop after the current chunk (the fragment stops calling :meth:`run_chunk`)."""
@@ -94,11 +99,29 @@ class LiveTraining:
         self.evaluate()
         return done
 
-    def run_chunk(self, budget_s: float = 0.8, max_steps: int = 10_000) -> int:
-        """Train for about ``budget_s`` seconds (at least one step), evaluate, update rates."""
+    def chunk_budget(self, longest_s: float) -> float:
+        """Seconds of training for the next chunk: long enough that the time the page spends
+        between chunks (evaluation, drawing, the browser's round trip; measured) is
+        ``1 - TARGET_DUTY`` of the wall time, within ``[SHORTEST_CHUNK_S, longest_s]``. A fast
+        page gets short, responsive chunks; a slow one longer chunks, up to ``longest_s``."""
+        if self.overhead_s is None:
+            return min(1.0, longest_s)
+        wanted = self.overhead_s * TARGET_DUTY / (1 - TARGET_DUTY)
+        return min(longest_s, max(SHORTEST_CHUNK_S, wanted))
+
+    def run_chunk(self, budget_s: float | None = None, longest_s: float = 2.0,
+                  max_steps: int = 10_000) -> int:
+        """Train for ``budget_s`` seconds (default: :meth:`chunk_budget`; at least one step),
+        evaluate, update the rates."""
         if self.status != RUNNING:
             return 0
-        done = self._advance(max_steps=max_steps, budget_s=budget_s)
+        started = time.perf_counter()
+        if self.last_chunk_end is not None and started - self.last_chunk_end < 10:
+            gap = started - self.last_chunk_end
+            self.overhead_s = gap if self.overhead_s is None else 0.7 * self.overhead_s + 0.3 * gap
+        budget = self.chunk_budget(longest_s) if budget_s is None else budget_s
+        done = self._advance(max_steps=max_steps, budget_s=budget)
+        self.last_chunk_end = time.perf_counter()
         self.evaluate()
         if self.play_started is not None:
             elapsed = time.perf_counter() - self.play_started

@@ -65,7 +65,13 @@ def metrics_row(live: LiveTraining, prefix: str, compact: bool = False) -> None:
         tiles = [tile for tile in tiles if tile[0] not in ("train_loss", "nfe")]
     for column, (name, label, value) in zip(st.columns(len(tiles)), tiles):
         with column.container(key=f"{prefix}_metric_{name}"):
-            st.metric(label, format_metric(name, value))
+            delta = None
+            if name == "rate" and live.train_rate:
+                delta = f"{live.train_rate:.1f} while training"
+            st.metric(label, format_metric(name, value), delta, delta_color="off",
+                      delta_arrow="off", help="steps per wall-clock second since Play "
+                      "(views and redraws included); below: steps per second spent "
+                      "inside Trainer.step")
 
 
 def status_line(live: LiveTraining) -> None:

@@ -46,3 +46,20 @@ def test_query_values_are_clamped_and_bad_ones_reported():
     assert len(problems) == 2 and any("model" in p for p in problems)
     _, problems = S.from_query({"task": "mnist"})
     assert problems and "task" in problems[0]
+
+
+def test_chunks_adapt_to_the_time_between_them():
+    live = LiveTraining(S.to_run_config(SMALL))
+    assert live.chunk_budget(2.0) == 1.0 and live.chunk_budget(0.5) == 0.5  # nothing measured
+    live.overhead_s = 0.25  # 80 % training -> 4 x the overhead
+    assert abs(live.chunk_budget(2.0) - 1.0) < 1e-9
+    live.overhead_s = 0.01
+    assert live.chunk_budget(2.0) == 0.3  # never shorter than SHORTEST_CHUNK_S
+    live.overhead_s = 5.0
+    assert live.chunk_budget(2.0) == 2.0  # never longer than the user's limit
+    live.overhead_s = None
+    live.play()
+    live.run_chunk(budget_s=0.01, max_steps=1)
+    live.last_chunk_end -= 0.2  # as if the page took 0.2 s to redraw
+    live.run_chunk(budget_s=0.01, max_steps=1)
+    assert live.overhead_s is not None and live.overhead_s >= 0.2
