@@ -187,3 +187,14 @@ def test_compare_opens_both_pretrained_models():
     assert node["test_mse"] > 0.5 * node["target_variance"]
     assert ncode["test_mse"] < 0.05 * ncode["target_variance"]
     assert not at.exception
+
+
+def test_tour_pretrained_preset_opens_the_trained_model():
+    at = open_page("tour")
+    options = at.radio(key="tour_step").options
+    at.radio(key="tour_step").set_value(options[3]).run()  # annuli torn apart
+    at.button(key="tour_go_pretrained").click().run()
+    assert not at.exception and [t.value for t in at.title] == ["Toy lab"]
+    live = at.session_state["lab_live"]
+    assert live.source == "annuli-ncode_open" and live.evaluation["test_accuracy"] > 0.9
+    assert metrics(at, "test accuracy") == [f"{100 * live.evaluation['test_accuracy']:.1f} %"]
