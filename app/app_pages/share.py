@@ -22,7 +22,7 @@ link = f"{parts.scheme}://{parts.netloc}/lab?{query}"
 st.subheader("Link to these lab settings")
 st.caption("Opening this link starts the Toy lab with exactly these settings (not the weights: "
            "download the checkpoint for that).")
-st.code(link, language=None)
+st.code(link, language=None, wrap_lines=True)
 
 live: LiveTraining | None = st.session_state.get(state.LAB)
 if live is None:

@@ -70,3 +70,13 @@ def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "lab_annuli_ncode_open.png"), full_page=True)
     assert not page.locator("[data-testid='stException']").count()
+
+
+def test_a_shared_link_restores_the_lab_in_the_browser(server, page):
+    page.goto(f"{server}/lab?task=reflection&model=node&hidden=8&seed=3",
+              wait_until="domcontentloaded")
+    page.locator(".st-key-lab_paths .js-plotly-plot").wait_for(timeout=90_000)
+    assert "Reflection" in shown_choice(page, "w_task")
+    assert shown_choice(page, "w_model").strip().endswith("NODE")
+    assert "hidden=8" in page.url and "seed=3" in page.url
+    assert not page.locator("[data-testid='stException']").count()
