@@ -50,13 +50,6 @@ def test_library_never_prints():
     assert offenders == []
 
 
-def test_app_imports_only_the_public_api():
-    app_files = sorted((ROOT / "app").rglob("*.py"))
-    offenders = [f"{p.relative_to(ROOT)}: {m}" for p in app_files for m in imported_modules(p)
-                 if m.startswith("ncode_core.")]
-    assert offenders == []
-
-
 def test_library_never_calls_cuda_directly():
     """Devices come from inputs or runtime.resolve_device, never ``.cuda()``."""
     offenders = []
