@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._timing import print_table  # noqa: E402
-from ncode_core import MODELS, Trainer  # noqa: E402
+from ncode_core import MODELS, Trainer, apply_overrides  # noqa: E402
 
 SOLVERS = {
     "dopri5 1e-3": {"method": "dopri5", "rtol": 1e-3, "atol": 1e-3},
@@ -26,11 +26,13 @@ SOLVERS = {
 }
 
 
-def measure(model: str, solver: dict, adjoint: bool, steps: int, warmup: int) -> list[object]:
+def measure(model: str, solver: dict, adjoint: bool, steps: int, warmup: int,
+            overrides: list[str]) -> list[object]:
     """One table row: steps/s, mean NFE forward/backward and the final test accuracy."""
-    trainer = Trainer({"task": "annuli", "model": model, "device": "cpu", "seed": 0,
-                       "solver": {**solver, "adjoint": adjoint},
-                       "training": {"batch_size": 512}})
+    raw = apply_overrides({"task": "annuli", "model": model, "device": "cpu", "seed": 0,
+                           "training": {"batch_size": 512}}, overrides)
+    raw["solver"] = {**raw.get("solver", {}), **solver, "adjoint": adjoint}
+    trainer = Trainer(raw)
     for _ in range(warmup):
         trainer.step()
     nfe_forward, nfe_backward = [], []
@@ -52,16 +54,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="config override as in the CLI, e.g. "
+                        "model.gamma_hidden=16")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
     for model in args.models:
         for solver_name, solver in SOLVERS.items():
             for adjoint in (False, True):
-                row = measure(model, solver, adjoint, args.steps, args.warmup)
+                row = measure(model, solver, adjoint, args.steps, args.warmup, args.overrides)
                 rows.append([model, solver_name, "adjoint" if adjoint else "direct", *row])
     print(f"annuli, batch 512, {args.threads} thread(s); timed steps {args.warmup + 1}-"
-          f"{args.warmup + args.steps} of a fresh seeded run")
+          f"{args.warmup + args.steps} of a fresh seeded run; overrides: {args.overrides or 'none'}")
     print_table(["model", "solver", "gradient", "steps/s", "ms/step", "NFE fwd", "NFE bwd",
                  f"test acc @{args.warmup + args.steps}"], rows)
 

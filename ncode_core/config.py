@@ -60,7 +60,7 @@ class ModelConfig(StrictModel):
     hidden: int = Field(16, ge=1, le=4096, description="hidden width of the vector field f")
     augment_dim: int = Field(1, ge=1, le=1024, description="extra zero dimensions (anode only)")
     gamma_hidden: int = Field(
-        16, ge=1, le=4096,
+        8, ge=1, le=4096,
         description="N-CODE control code size: gamma's hidden units, decoded to theta by linear heads",
     )
     law_hidden: int = Field(16, ge=1, le=4096, description="hidden width of the closed-loop law g")

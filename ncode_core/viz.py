@@ -75,16 +75,6 @@ def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Te
         return tuple(c[-1] for c in flow(point, times).context)
 
 
-def _theta(flow: FlowModel, path) -> Tensor | None:
-    """Field parameters along a solved trajectory ``(T, B, P)``, or None without control."""
-    if not flow.controlled:
-        return None
-    theta_of = getattr(flow, "theta", None)
-    if callable(theta_of):
-        return theta_of(path)
-    return path.context[0]
-
-
 def field_values(model: TaskModel | FlowModel, points, context: tuple[Tensor, ...],
                  t: float = 0.0) -> np.ndarray:
     """dx/dt at ``points (N, d)`` for one sample's ``context`` (from :func:`sample_context`).
@@ -217,7 +207,7 @@ def trajectories(model: TaskModel | FlowModel, x0, n_times: int = 25,
     times = torch.linspace(0.0, float(end), n_times, **_like(flow))
     with torch.no_grad():
         path = flow(_as_tensor(x0, flow), times)
-    theta = _theta(flow, path)
+    theta = flow.theta(path)
     return Paths(_numpy(times), _numpy(path.x), None if theta is None else _numpy(theta))
 
 
@@ -342,7 +332,7 @@ def vanderpol_portrait(model: TaskModel, task, x0=None) -> VanDerPolPortrait:
     flow = _flow(model)
     with torch.no_grad():
         path = flow(_as_tensor(x0[:, None], flow), _as_tensor(times, flow))
-    theta = _theta(flow, path)
+    theta = flow.theta(path)
     theta_model = _numpy(theta[..., 0]) if theta is not None and theta.shape[-1] == 1 else None
     return VanDerPolPortrait(times, x0, _numpy(path.x[..., 0]), x_target, theta_target,
                              theta_model)
@@ -372,7 +362,7 @@ def bifurcation_line(model: TaskModel, start, end, count: int = 61,
     x0 = _as_tensor(points, flow)
     with torch.no_grad():
         path = flow(x0)
-        theta = _theta(flow, path)
+        theta = flow.theta(path)
         theta0 = theta[0] if theta is not None else None
     score = class_score(model, points, task) if classifier else None
     return Bifurcation(position, points, _numpy(path.x[-1]),

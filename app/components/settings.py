@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import ncode_core as nc
+
+_MODEL = nc.ModelConfig()
+_TRAINING = nc.TrainingConfig()
+_SOLVER = nc.SolverConfig()
+
 TASK_LABELS = {"annuli": "Concentric annuli (2-D)", "reflection": "Reflection x -> -x (1-D)",
                "vanderpol": "Van der Pol (1-D)"}
 MODEL_LABELS = {"node": "NODE", "anode": "ANODE", "node_dc": "NODE-DC (data-controlled)",
@@ -37,10 +43,12 @@ BOUNDS: dict[str, tuple] = {
     "T": ("float", 0.2, 5.0),
 }
 
+# The library's own defaults where the lab has the same setting; lab-specific ones otherwise.
 DEFAULTS: dict[str, Any] = {
-    "task": "annuli", "model": "ncode_open", "seed": 0, "method": "dopri5", "tol": 1e-3,
-    "lr": 1e-2, "batch": 128, "hidden": 16, "code": 16, "n": 512, "noise": 0.0,
-    "test_ratio": 0.25, "T": 1.0,
+    "task": "annuli", "model": "ncode_open", "seed": 0, "method": _SOLVER.method,
+    "tol": _SOLVER.rtol, "lr": _TRAINING.lr, "batch": 128, "hidden": _MODEL.hidden,
+    "code": _MODEL.gamma_hidden, "n": 512, "noise": 0.0, "test_ratio": 0.25,
+    "T": _MODEL.integration_time,
 }
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "annuli": {"n": 512, "batch": 128, "lr": 1e-2, "T": 1.0},
@@ -167,9 +175,11 @@ def from_run_config(config: dict[str, Any]) -> dict[str, Any]:
     solver, training = config.get("solver", {}), config.get("training", {})
     model_cfg = config.get("model_cfg", {})
     raw = {"task": task, "model": config["model"], "seed": config.get("seed", 0),
-           "method": solver.get("method", "dopri5"), "tol": solver.get("rtol", 1e-3),
-           "lr": training.get("lr", 1e-2), "batch": training.get("batch_size", 128),
-           "hidden": model_cfg.get("hidden", 16), "code": model_cfg.get("gamma_hidden", 16),
-           "T": model_cfg.get("integration_time", 1.0), "n": n, "test_ratio": ratio,
+           "method": solver.get("method", _SOLVER.method), "tol": solver.get("rtol", _SOLVER.rtol),
+           "lr": training.get("lr", _TRAINING.lr), "batch": training.get("batch_size", 128),
+           "hidden": model_cfg.get("hidden", _MODEL.hidden),
+           "code": model_cfg.get("gamma_hidden", _MODEL.gamma_hidden),
+           "T": model_cfg.get("integration_time", _MODEL.integration_time), "n": n,
+           "test_ratio": ratio,
            "noise": task_cfg.get("noise", 0.0)}
     return normalise(raw)

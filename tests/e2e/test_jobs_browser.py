@@ -4,31 +4,16 @@ Every process started (server, pool, job) is ended afterwards."""
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
 
 from app.launch import serve
 from tests.e2e.conftest import ARTIFACTS
+from tests.unit.jobs_helpers import kill_store_processes
 
 FAST = {"NCODE_HEARTBEAT_S": "0.5", "NCODE_HEARTBEAT_TIMEOUT_S": "10",
         "NCODE_WORKER_IDLE_EXIT_S": "5", "NCODE_THREADS": "1"}
-
-
-def _kill_store_processes(runs) -> None:
-    from ncode_core import JobStore
-
-    with JobStore(runs) as store:
-        pids = {job.pid for job in store.list_jobs() if job.pid}
-        pids |= {w["pid"] for w in store.live_workers(timeout_s=1e9)}
-    for pid in pids:
-        for send in (os.killpg, os.kill):
-            try:
-                send(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 @pytest.fixture
@@ -43,7 +28,7 @@ def jobs_server(tmp_path, monkeypatch):
             yield base_url, runs
     finally:
         if (runs / "ncode.db").exists():
-            _kill_store_processes(runs)
+            kill_store_processes(runs)
 
 
 def test_launch_from_the_form_and_watch_it_finish(jobs_server, page):

@@ -70,26 +70,32 @@ class ProcessTracker:
         return process
 
     def cleanup(self) -> None:
-        pids = {p.pid for p in self.processes}
-        try:
-            from ncode_core.jobs import JobStore
-
-            store = JobStore(self.runs_dir)
-            pids |= {job.pid for job in store.list_jobs() if job.pid}
-            pids |= {w["pid"] for w in store.live_workers(timeout_s=1e9)}
-            store.close()
-        except Exception:
-            pass
-        for pid in pids:
-            for send in (os.killpg, os.kill):
-                try:
-                    send(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        kill_store_processes(self.runs_dir, {p.pid for p in self.processes})
         for process in self.processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                pass
+
+
+def kill_store_processes(runs_dir, pids: set[int] | None = None) -> None:
+    """SIGKILL ``pids`` and every job and worker process the store at ``runs_dir`` knows
+    (process groups first, so a job's children go too)."""
+    pids = set(pids or ())
+    try:
+        from ncode_core.jobs import JobStore
+
+        store = JobStore(runs_dir)
+        pids |= {job.pid for job in store.list_jobs() if job.pid}
+        pids |= {w["pid"] for w in store.live_workers(timeout_s=1e9)}
+        store.close()
+    except Exception:  # a broken store must not stop the clean-up
+        pass
+    for pid in pids:
+        for send in (os.killpg, os.kill):
+            try:
+                send(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
 
 
