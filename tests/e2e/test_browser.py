@@ -51,8 +51,19 @@ def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     steps = shown_number(page, "lab_metric_step")
     assert steps and steps > 0
 
-    field = page.locator(".st-key-lab_field_a .js-plotly-plot")
-    field.wait_for(timeout=30_000)
+    # pause first: while training, a fragment rerun can briefly show the old and the new chart
+    page.locator(".st-key-lab_pause button").click()
+    page.wait_for_timeout(2500)
+    paused_at = shown_number(page, "lab_metric_step")
+    page.wait_for_timeout(2000)
+    assert shown_number(page, "lab_metric_step") == paused_at
+
+    charts = page.locator(".st-key-lab_field_a .js-plotly-plot")
+    deadline = time.monotonic() + 30
+    while charts.count() != 1 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert charts.count() == 1
+    field = charts.first
     traces = field.locator(".scatterlayer .trace")
     assert traces.count() >= 3  # streamlines, arrows, the sample's path (+ its x(0))
     # plotly draws each NaN-separated piece as its own path: 20 x 20 arrows (shaft + head)
@@ -60,11 +71,6 @@ def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     segments = field.locator(".scatterlayer .trace path.js-line")
     assert segments.count() >= 400
 
-    page.locator(".st-key-lab_pause button").click()
-    page.wait_for_timeout(2500)
-    paused_at = shown_number(page, "lab_metric_step")
-    page.wait_for_timeout(2000)
-    assert shown_number(page, "lab_metric_step") == paused_at
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1500, "height": 2900})  # the views sit below the fold
     page.wait_for_timeout(1500)
