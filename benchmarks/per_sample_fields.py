@@ -1,5 +1,6 @@
 """Cost of evaluating an MLP vector field with per-sample weights (N-CODE's theta), batched
-with bmm, against a Python loop over samples and an ordinary shared-weight MLP of the same size.
+(PerSampleMLPField: elementwise for small states, bmm above), against a Python loop over samples
+and an ordinary shared-weight MLP of the same size.
 
 Forward + backward of one field evaluation, float32, one thread. Target: batched per-sample
 <= 1.5x the shared-weight field.  Run: .venv/bin/python benchmarks/per_sample_fields.py
@@ -53,8 +54,8 @@ def main() -> None:
                      f"{loop_s * 1e3:.1f}", f"{batched_s / shared_s:.2f}x",
                      f"{loop_s / batched_s:.0f}x"])
     print(f"field forward+backward, batch {args.batch}, dim {args.dim}, 1 thread (median ms)")
-    print_table(["hidden", "shared ms", "per-sample bmm ms", "python loop ms",
-                 "bmm / shared", "loop / bmm"], rows)
+    print_table(["hidden", "shared ms", "per-sample batched ms", "python loop ms",
+                 "batched / shared", "loop / batched"], rows)
 
 
 if __name__ == "__main__":

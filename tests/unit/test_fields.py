@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
 from ncode_core.dynamics import HebbianLaw, LinearField, PerSampleMLPField, ThetaDecoder
+from ncode_core.dynamics.fields import ELEMENTWISE_MAX_DIM
 
 
-def test_per_sample_mlp_field_equals_one_mlp_per_sample(float64):
-    field = PerSampleMLPField(dim=3, hidden=5)
+@pytest.mark.parametrize("dim", [1, 3, ELEMENTWISE_MAX_DIM + 2])  # both evaluation paths
+def test_per_sample_mlp_field_equals_one_mlp_per_sample(float64, dim):
+    field = PerSampleMLPField(dim=dim, hidden=5)
     theta = torch.randn(4, field.theta_size)
-    x = torch.randn(4, 3)
+    x = torch.randn(4, dim)
     batched = field(x, theta)
     for index in range(4):
         w1, b1, w2, b2 = (t[index] for t in field.unpack(theta))
-        reference = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 3))
+        reference = nn.Sequential(nn.Linear(dim, 5), nn.Tanh(), nn.Linear(5, dim))
         with torch.no_grad():
             reference[0].weight.copy_(w1), reference[0].bias.copy_(b1)
             reference[2].weight.copy_(w2), reference[2].bias.copy_(b2)
