@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.jobs_helpers import FAST_ENV, REPO, cli, wait_until
+from tests.unit.jobs_helpers import FAST_ENV, cli, wait_until
 from ncode_core.jobs import JobStore, cancel_job
 
 try:
@@ -65,8 +65,6 @@ def ray_head():
         result = subprocess.run(start, env=env, capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stderr[-2000:]
         address = f"http://127.0.0.1:{dashboard}"
-        from ray.job_submission import JobSubmissionClient
-
         client = wait_until(lambda: _try_client(address), 60, interval=1,
                             message="the Ray dashboard to answer")
         yield address, client
