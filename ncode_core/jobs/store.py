@@ -252,6 +252,13 @@ class JobStore:
         row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
         return self._row_to_job(row) if row else None
 
+    def _existing_row(self, conn: sqlite3.Connection, job_id: int, columns: str) -> sqlite3.Row:
+        """``columns`` of job ``job_id`` read inside ``conn``'s transaction, or JobError."""
+        row = conn.execute(f"SELECT {columns} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobError(f"no job with id {job_id} in {self.path}")
+        return row
+
     def require(self, job_id: int) -> Job:
         """The job, or :class:`JobError` naming the unknown id."""
         job = self.get(job_id)
@@ -303,9 +310,7 @@ class JobStore:
         running. Returns the job (attempt number included)."""
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise JobError(f"no job with id {job_id} in {self.path}")
+            row = self._existing_row(conn, job_id, "status")
             if row["status"] == "queued":
                 conn.execute("UPDATE jobs SET status = 'running', started_at = ?, "
                              "attempts = attempts + 1, finished_at = NULL WHERE id = ?",
@@ -405,10 +410,8 @@ class JobStore:
             raise ValueError(f"finish: {status!r} is not an end state")
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT status, attempts, retries_used, max_retries, executor "
-                               "FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise JobError(f"no job with id {job_id} in {self.path}")
+            row = self._existing_row(conn, job_id,
+                                     "status, attempts, retries_used, max_retries, executor")
             if row["status"] not in ("running", "queued") or (
                     attempt is not None and row["attempts"] != attempt):
                 return row["status"]
@@ -455,9 +458,7 @@ class JobStore:
         """
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise JobError(f"no job with id {job_id} in {self.path}")
+            row = self._existing_row(conn, job_id, "status")
             status = row["status"]
             if status in TERMINAL_STATES:
                 raise JobError(f"job {job_id} has already ended ({status})")
@@ -481,10 +482,7 @@ class JobStore:
         """
         now = time.time()
         with self._write() as conn:
-            row = conn.execute("SELECT status, steps, step, checkpoint_step, spec FROM jobs "
-                               "WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise JobError(f"no job with id {job_id} in {self.path}")
+            row = self._existing_row(conn, job_id, "status, steps, step, checkpoint_step, spec")
             status, target = row["status"], row["steps"]
             if steps is not None:
                 done = row["checkpoint_step"] or 0
