@@ -38,11 +38,8 @@ def _store() -> None:
     st.session_state[state.SETTINGS] = _read()
 
 
-def settings_form(container=None, models: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Draw the settings widgets in ``container`` (default: the sidebar); returns the settings.
-
-    ``models`` restricts the model choices (the compare page trains its own pair).
-    """
+def settings_form(container=None) -> dict[str, Any]:
+    """Draw the settings widgets in ``container`` (default: the sidebar); returns the settings."""
     box = container if container is not None else st.sidebar
     current = S.normalise(st.session_state[state.SETTINGS])
     for name, value in current.items():
@@ -50,9 +47,8 @@ def settings_form(container=None, models: tuple[str, ...] | None = None) -> dict
     task = current["task"]
     box.selectbox("Task", list(S.TASK_LABELS), format_func=S.TASK_LABELS.get,
                   key=WIDGET + "task", on_change=_on_task_change)
-    if models is None:
-        box.selectbox("Model", list(S.MODEL_LABELS), format_func=S.MODEL_LABELS.get,
-                      key=WIDGET + "model", on_change=_store)
+    box.selectbox("Model", list(S.MODEL_LABELS), format_func=S.MODEL_LABELS.get,
+                  key=WIDGET + "model", on_change=_store)
     model = st.session_state[WIDGET + "model"]
     with box.expander("Solver", expanded=False):
         st.selectbox("Method", S.METHODS, key=WIDGET + "method", on_change=_store,
@@ -66,7 +62,7 @@ def settings_form(container=None, models: tuple[str, ...] | None = None) -> dict
         st.select_slider("Batch size", S.BATCH_SIZES, key=WIDGET + "batch", on_change=_store)
         st.slider("Hidden units of f", 2, 64, key=WIDGET + "hidden", on_change=_store)
         st.slider("Control code size (N-CODE)", 1, 32, key=WIDGET + "code", on_change=_store,
-                  disabled=not (models or model.startswith("ncode")))
+                  disabled=not model.startswith("ncode"))
         st.slider("Integration time T", 0.2, 5.0, step=0.1, key=WIDGET + "T", on_change=_store,
                   disabled=task == "vanderpol", help="Van der Pol uses its own horizon")
     with box.expander("Data", expanded=False):

@@ -5,8 +5,7 @@ The lab and the compare page show these; the share page exports them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -25,7 +24,6 @@ class ViewOptions:
     time: float = 0.0
     resolution: int = 20
     streamline_seeds: int = 8
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def as_numpy(tensor) -> np.ndarray:
