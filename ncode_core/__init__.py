@@ -16,11 +16,9 @@ from ncode_core.config import (
     ReflectionConfig,
     RunConfig,
     SolverConfig,
-    TASK_CONFIGS,
     TrainingConfig,
     VanDerPolConfig,
     apply_overrides,
-    parse_run_config,
 )
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
@@ -43,15 +41,28 @@ from ncode_core.jobs import (
 )
 from ncode_core.models import (
     ANODE,
+    MODEL_FAMILIES,
     NODE,
     ClosedLoopNCODE,
     DataControlledNODE,
+    FieldBuilder,
     FlowModel,
+    MLPFieldBuilder,
     OpenLoopNCODE,
     TaskModel,
     Trajectory,
+    build_flow,
 )
-from ncode_core.registry import MODELS, TASKS, build_model, build_task, check_pair
+from ncode_core.registry import (
+    MODELS,
+    TASK_CONFIGS,
+    TASKS,
+    build_model,
+    build_task,
+    check_pair,
+    parse_run_config,
+)
+from ncode_core.tasks import vanderpol_reference
 from ncode_core.viz import (
     Bifurcation,
     DecisionMap,
@@ -69,7 +80,6 @@ from ncode_core.viz import (
     streamlines,
     trajectories,
     vanderpol_portrait,
-    vanderpol_reference,
     vector_field,
 )
 from ncode_core.runtime import set_threads
@@ -87,6 +97,7 @@ __all__ = [
     "DivergenceError",
     "EXECUTORS",
     "EarlyStopping",
+    "FieldBuilder",
     "FitResult",
     "FlowModel",
     "JOB_STATES",
@@ -94,7 +105,9 @@ __all__ = [
     "JobError",
     "JobSpec",
     "JobStore",
+    "MLPFieldBuilder",
     "MODELS",
+    "MODEL_FAMILIES",
     "ModelConfig",
     "NODE",
     "OpenLoopNCODE",
@@ -117,6 +130,7 @@ __all__ = [
     "VectorField",
     "apply_overrides",
     "bifurcation_line",
+    "build_flow",
     "build_model",
     "build_task",
     "cancel_job",

@@ -7,31 +7,18 @@ Bad input exits with status 2 and a one-line error on stderr, and writes nothing
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Any, Callable
 
 from ncode_core.checkpoint import CheckpointError
+from ncode_core.cli_output import CLIError
 from ncode_core.config import ConfigError
 from ncode_core.integrate import SolverError
 from ncode_core.training import DivergenceError
 
 USER_ERRORS = (ConfigError, CheckpointError, FileNotFoundError, PermissionError)
 RUN_ERRORS = (SolverError, DivergenceError)
-
-
-class CLIError(Exception):
-    """A user-facing error: printed as one line on stderr, exit status 2."""
-
-
-def emit(payload: dict[str, Any], as_json: bool, lines: list[str] | None = None) -> None:
-    """Print human ``lines`` (or nothing) and, with ``--json``, the payload as the last line."""
-    for line in lines or []:
-        print(line)
-    if as_json:
-        print(json.dumps(payload, default=float, allow_nan=True))
-    sys.stdout.flush()
 
 
 def _command_modules() -> list[Any]:

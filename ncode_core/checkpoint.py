@@ -10,7 +10,8 @@ from typing import Any
 
 import torch
 
-from ncode_core.config import ConfigError, parse_run_config
+from ncode_core.config import ConfigError
+from ncode_core.registry import parse_run_config
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("format_version", "task", "model", "config", "step", "state_dict")

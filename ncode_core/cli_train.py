@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ncode_core.checkpoint import load_checkpoint, save_checkpoint, trainer_state_from_checkpoint
-from ncode_core.config import ConfigError, RunConfig, apply_overrides, parse_run_config
-from ncode_core.registry import MODELS, TASKS
+from ncode_core.cli_output import emit
+from ncode_core.config import ConfigError, RunConfig, apply_overrides
+from ncode_core.registry import MODELS, TASKS, parse_run_config
 from ncode_core.runtime import set_threads
-from ncode_core.training import Trainer, fit
+from ncode_core.training import Trainer, evaluation_counts, fit
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,12 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(handler=run_eval)
 
 
-def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
-    from ncode_core.__main__ import emit
-
-    emit(payload, as_json, lines)
-
-
 def run_list(args: argparse.Namespace) -> int:
     """Print the registry: tasks with the models that fit them."""
     tasks = {name: {"models": list(cls.families), "description": cls.description,
@@ -54,7 +49,7 @@ def run_list(args: argparse.Namespace) -> int:
     lines = ["models: " + ", ".join(MODELS), "tasks:"]
     lines += [f"  {name:<12} {info['description']}  [models: {', '.join(info['models'])}]"
               for name, info in tasks.items()]
-    _emit({"models": list(MODELS), "tasks": tasks}, args.json, [] if args.json else lines)
+    emit({"models": list(MODELS), "tasks": tasks}, args.json, [] if args.json else lines)
     return 0
 
 
@@ -99,7 +94,7 @@ def run_train(args: argparse.Namespace) -> int:
                "nfe_forward": result.nfe_forward, "nfe_backward": result.nfe_backward,
                "wall_s": result.wall_s, "steps_per_s": result.steps_per_s,
                "checkpoint": str(path)}
-    _emit(payload, args.json, [f"saved {path}"] if not args.json else [])
+    emit(payload, args.json, [f"saved {path}"] if not args.json else [])
     return 0
 
 
@@ -113,7 +108,8 @@ def run_eval(args: argparse.Namespace) -> int:
     trainer.load_state_dict(trainer_state_from_checkpoint(payload))
     evaluation = trainer.evaluate()
     report = {**_report(config, trainer, evaluation), "checkpoint": str(args.checkpoint),
-              "nfe_forward": trainer.model.flow.nfe[0], "wall_s": time.perf_counter() - started}
+              "nfe_forward": (evaluation_counts(trainer.model) or (0, 0))[0],
+              "wall_s": time.perf_counter() - started}
     lines = [] if args.json else [json.dumps(report, indent=2, default=float)]
-    _emit(report, args.json, lines)
+    emit(report, args.json, lines)
     return 0

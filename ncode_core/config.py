@@ -1,15 +1,28 @@
 """Validated configuration models.
 
 Every boundary (CLI, dashboard form, job spec, checkpoint) turns plain dicts into these models with
-:func:`parse_run_config`. Unknown keys, wrong types, non-finite numbers and out-of-range values raise
-:class:`ConfigError` whose message names the field, the value given and what is allowed.
+:func:`ncode_core.registry.parse_run_config` (it lives beside the task table it validates against).
+Unknown keys, wrong types, non-finite numbers and out-of-range values raise :class:`ConfigError`
+whose message names the field, the value given and what is allowed.
+
+Configs are frozen once validated: assigning a field raises. A changed copy is
+``config.model_copy(update={...})`` (not re-validated), or ``parse_run_config`` of a changed
+``to_dict()`` where the new values come from a user.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 ADAPTIVE_METHODS = ("dopri5", "dopri8", "bosh3", "adaptive_heun")
 FIXED_GRID_METHODS = ("euler", "midpoint", "rk4")
@@ -21,9 +34,9 @@ class ConfigError(ValueError):
 
 
 class StrictModel(BaseModel):
-    """Base for every config: unknown keys and NaN/inf are refused."""
+    """Base for every config: unknown keys and NaN/inf are refused; frozen once validated."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class SolverConfig(StrictModel):
@@ -110,11 +123,7 @@ class VanDerPolConfig(StrictModel):
     noise: float = Field(0.0, ge=0, le=10, description="observation noise std")
 
 
-TASK_CONFIGS: dict[str, type[StrictModel]] = {
-    "reflection": ReflectionConfig,
-    "annuli": AnnuliConfig,
-    "vanderpol": VanDerPolConfig,
-}
+TASK_CONFIG_CONTEXT = "task_config_model"  # validation-context key: the task's config model
 
 
 class RunConfig(StrictModel):
@@ -127,11 +136,27 @@ class RunConfig(StrictModel):
     solver: SolverConfig = Field(default_factory=SolverConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     model_cfg: ModelConfig = Field(default_factory=ModelConfig)
-    task_cfg: dict[str, Any] = Field(default_factory=dict, description="the task's own config")
+    task_cfg: SerializeAsAny[StrictModel] = Field(
+        default_factory=dict, validate_default=True,
+        description="the task's own config (its Task.config_model), validated from a dict",
+    )
 
     model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, validate_assignment=True, protected_namespaces=()
+        extra="forbid", allow_inf_nan=False, frozen=True, protected_namespaces=()
     )
+
+    @field_validator("task_cfg", mode="plain")
+    @classmethod
+    def _task_settings(cls, value: Any, info: ValidationInfo) -> Any:
+        # The task's config model is known to the registry, not here (config must not import
+        # the registry): parse_run_config passes it in the validation context. Without one
+        # (unknown task) the value is kept as given and parse_run_config reports the task.
+        settings_model = (info.context or {}).get(TASK_CONFIG_CONTEXT)
+        if settings_model is None:
+            return value
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        return settings_model.model_validate(value)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-type dict (JSON-safe) that :func:`parse_run_config` accepts back."""
@@ -147,30 +172,6 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
         given_text = "" if isinstance(given, dict) else f" (got {given!r})"
         parts.append(f"{field or 'config'}: {item['msg']}{given_text}")
     return "; ".join(parts)
-
-
-def parse_run_config(raw: dict[str, Any]) -> RunConfig:
-    """Validate a plain dict (as produced by :meth:`RunConfig.to_dict`) into a RunConfig.
-
-    Also validates ``task_cfg`` against the task's own config model and stores it normalised
-    (defaults filled in). Raises :class:`ConfigError` with a one-line message.
-    """
-    from ncode_core.registry import TASKS, check_pair  # local: registry imports the models
-
-    try:
-        config = RunConfig.model_validate(raw)
-    except ValidationError as error:
-        raise ConfigError(format_validation_error(error)) from None
-    if config.task not in TASKS:
-        raise ConfigError(f"task: unknown task {config.task!r}; choose one of {sorted(TASKS)}")
-    check_pair(config.task, config.model)
-    task_model = TASK_CONFIGS[config.task]
-    try:
-        task_config = task_model.model_validate(config.task_cfg)
-    except ValidationError as error:
-        raise ConfigError(format_validation_error(error, prefix="task_cfg")) from None
-    config.task_cfg = task_config.model_dump()
-    return config
 
 
 def apply_overrides(raw: dict[str, Any], assignments: list[str]) -> dict[str, Any]:

@@ -1,28 +1,30 @@
-"""Name -> class tables for models and tasks, and the builders the CLI, jobs and app use."""
+"""Name -> class tables for models and tasks, the run-config parser that checks names against
+them, and the builders the CLI, jobs and app use."""
 
 from __future__ import annotations
 
-import torch
+from typing import Any
 
-from ncode_core.config import ConfigError, RunConfig, TASK_CONFIGS
-from ncode_core.models import (
-    ANODE,
-    NODE,
-    ClosedLoopNCODE,
-    DataControlledNODE,
-    FlowModel,
-    OpenLoopNCODE,
-    TaskModel,
+import torch
+from pydantic import ValidationError
+
+from ncode_core.config import (
+    TASK_CONFIG_CONTEXT,
+    ConfigError,
+    RunConfig,
+    StrictModel,
+    format_validation_error,
 )
+from ncode_core.models import FLOW_MODELS, FlowModel, TaskModel
 from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
 
-MODELS: dict[str, type[FlowModel]] = {
-    cls.family: cls for cls in (NODE, ANODE, DataControlledNODE, OpenLoopNCODE, ClosedLoopNCODE)
-}
+MODELS: dict[str, type[FlowModel]] = {cls.family: cls for cls in FLOW_MODELS}
 TASKS: dict[str, type[Task]] = {
     cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask)
 }
-assert set(TASKS) == set(TASK_CONFIGS), "every task needs a config model in config.TASK_CONFIGS"
+TASK_CONFIGS: dict[str, type[StrictModel]] = {
+    name: cls.config_model for name, cls in TASKS.items()
+}  # a view of Task.config_model, for forms that list every task's settings
 
 
 def check_pair(task: str, model: str) -> None:
@@ -37,11 +39,27 @@ def check_pair(task: str, model: str) -> None:
                           f"{', '.join(fitting)}")
 
 
+def parse_run_config(raw: dict[str, Any]) -> RunConfig:
+    """Validate a plain dict (as produced by :meth:`RunConfig.to_dict`) into a frozen RunConfig.
+
+    ``task_cfg`` is validated into the task's own config model (defaults filled in). Raises
+    :class:`ConfigError` with a one-line message naming the field, the value and what is allowed.
+    """
+    name = raw.get("task") if isinstance(raw, dict) else None
+    task_cls = TASKS.get(name) if isinstance(name, str) else None
+    context = {TASK_CONFIG_CONTEXT: task_cls.config_model if task_cls else None}
+    try:
+        config = RunConfig.model_validate(raw, context=context)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(error)) from None
+    check_pair(config.task, config.model)
+    return config
+
+
 def build_task(config: RunConfig, device: torch.device | str = "cpu",
                dtype: torch.dtype = torch.float32) -> Task:
     """The task named by ``config.task`` with its data on ``device``."""
-    cls = TASKS[config.task]
-    return cls(cls.config_model.model_validate(config.task_cfg), config.seed, device, dtype)
+    return TASKS[config.task](config.task_cfg, config.seed, device, dtype)
 
 
 def build_model(task: Task, config: RunConfig) -> TaskModel:

@@ -7,12 +7,12 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from ncode_core.config import RunConfig, parse_run_config
-from ncode_core.registry import build_model, build_task
+from ncode_core.config import RunConfig
+from ncode_core.registry import build_model, build_task, parse_run_config
 from ncode_core.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,23 @@ class DivergenceError(RuntimeError):
         super().__init__(f"training diverged at step {step}: {reason}")
 
 
+@runtime_checkable
+class CountsEvaluations(Protocol):
+    """A model solved by an ODE solver: ``nfe`` is (forward, backward) function evaluations of
+    its last solve / backward pass. Models without one (recurrent baselines) report no NFE."""
+
+    @property
+    def nfe(self) -> tuple[int, int]: ...
+
+
+def evaluation_counts(model: Any) -> tuple[int, int] | None:
+    """``model.nfe`` for models that count solver evaluations, else None."""
+    return model.nfe if isinstance(model, CountsEvaluations) else None
+
+
 class Trainer:
-    """Owns task, model and optimiser for one :class:`RunConfig`.
+    """Owns task, model and optimiser for one :class:`RunConfig`; the model may be any
+    nn.Module the task builds (an ODE or not).
 
     ``step()`` performs one optimiser step and returns its metrics; ``evaluate()`` the held-out
     metrics. ``state_dict()`` / ``load_state_dict()`` cover everything needed to resume exactly
@@ -54,7 +69,8 @@ class Trainer:
         return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
 
     def step(self) -> dict[str, float]:
-        """One optimiser step. Returns ``step``, ``train_loss``, NFEs, batch metrics, ``step_s``.
+        """One optimiser step. Returns ``step``, ``train_loss``, batch metrics, ``step_s`` and,
+        for models that count solver evaluations, ``nfe_forward`` and ``nfe_backward``.
 
         Raises:
             DivergenceError: non-finite loss or gradient (the parameters are left unchanged).
@@ -66,12 +82,15 @@ class Trainer:
         x, y = self.task.train_batch(self.step_count, training.batch_size)
         self.optimizer.zero_grad(set_to_none=True)
         loss, batch_metrics = self.task.loss(self.model, x, y)
-        nfe_forward = self.model.flow.nfe[0]
+        forward_counts = evaluation_counts(self.model)
         if not torch.isfinite(loss):
             raise DivergenceError("NaN loss" if torch.isnan(loss) else "infinite loss",
                                   self.step_count)
         loss.backward()
-        nfe_backward = self.model.flow.nfe[1]
+        counts = {}
+        if forward_counts is not None:
+            counts = {"nfe_forward": forward_counts[0],
+                      "nfe_backward": evaluation_counts(self.model)[1]}
         limit = training.grad_clip if training.grad_clip is not None else math.inf
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), limit)
         if not torch.isfinite(grad_norm):
@@ -82,8 +101,7 @@ class Trainer:
             "step": self.step_count,
             "train_loss": float(loss.detach()),
             **{f"train_{name}": value for name, value in batch_metrics.items()},
-            "nfe_forward": nfe_forward,
-            "nfe_backward": nfe_backward,
+            **counts,
             "step_s": time.perf_counter() - started,
         }
 
@@ -143,7 +161,8 @@ class EarlyStopping:
 
 @dataclass
 class FitResult:
-    """Summary of a :func:`fit` call: last step metrics, last evaluation, timing."""
+    """Summary of a :func:`fit` call: last step metrics, last evaluation, timing. The NFEs are
+    the last step's, 0 for a model that does no ODE solve."""
 
     steps: int
     train_loss: float
@@ -169,7 +188,7 @@ def fit(trainer: Trainer, steps: int | None = None,
     history: list[dict[str, Any]] = []
     started = time.perf_counter()
     done = 0
-    metrics: dict[str, Any] = {"train_loss": math.nan, "nfe_forward": 0, "nfe_backward": 0}
+    metrics: dict[str, Any] = {"train_loss": math.nan}
     evaluation: dict[str, Any] = {}
     while trainer.step_count < target:
         metrics = trainer.step()
@@ -189,6 +208,7 @@ def fit(trainer: Trainer, steps: int | None = None,
         evaluation = trainer.evaluate()
     return FitResult(
         steps=trainer.step_count, train_loss=metrics["train_loss"], evaluation=evaluation,
-        nfe_forward=metrics["nfe_forward"], nfe_backward=metrics["nfe_backward"], wall_s=wall,
+        nfe_forward=metrics.get("nfe_forward", 0), nfe_backward=metrics.get("nfe_backward", 0),
+        wall_s=wall,
         steps_per_s=done / wall if wall > 0 else 0.0, history=history,
     )

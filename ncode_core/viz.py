@@ -21,9 +21,7 @@ import torch
 from torch import Tensor
 
 from ncode_core.models.base import FlowModel, TaskModel
-from ncode_core.config import SolverConfig
-from ncode_core.integrate import CountedVectorField, solve
-from ncode_core.models.node import ANODE
+from ncode_core.tasks.vanderpol import vanderpol_reference
 
 Bounds = tuple[float, float, float, float]
 
@@ -45,11 +43,10 @@ def _flow(model: TaskModel | FlowModel) -> FlowModel:
     return model.flow if isinstance(model, TaskModel) else model
 
 
-def _augment(flow: FlowModel, x: Tensor) -> Tensor:
-    """Points ``(N, d)`` -> ODE state coordinates ``(N, D)``: ANODE's extra coordinates set to 0."""
-    if isinstance(flow, ANODE):
-        return torch.cat([x, x.new_zeros(x.shape[0], flow.augment_dim)], dim=1)
-    return x
+def _state_coordinates(flow: FlowModel, x: Tensor) -> Tensor:
+    """Points ``(N, d)`` -> ODE state coordinates ``(N, D)``, as the family lifts an x(0)
+    (ANODE: extra coordinates 0; every other family: the points themselves)."""
+    return flow.initial_state(x)[0]
 
 
 def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Tensor, ...]:
@@ -88,7 +85,7 @@ def field_values(model: TaskModel | FlowModel, points, context: tuple[Tensor, ..
     count, dim = x.shape
     expanded = tuple(c.expand(count, *c.shape[1:]) for c in context)
     with torch.no_grad():
-        values = flow.field_at(float(t), _augment(flow, x), expanded)
+        values = flow.field_at(float(t), _state_coordinates(flow, x), expanded)
     return _numpy(values[:, :dim])
 
 
@@ -225,11 +222,11 @@ class DecisionMap:
 def class_score(model: TaskModel, points, task=None) -> np.ndarray:
     """Class-1 score ``(N,)`` of points ``(N, d)``, thresholded at 0.5 by the task.
 
-    Uses the task's own ``class_score`` (annuli: the readout regressed on 0/1 labels) or
-    ``class_probability`` when the task has one; otherwise the readout's first output.
+    Uses the task's own ``class_score`` when it has one (annuli: the readout regressed on 0/1
+    labels); otherwise the readout's first output.
     """
     x = _as_tensor(points, model)
-    scorer = getattr(task, "class_score", None) or getattr(task, "class_probability", None)
+    scorer = getattr(task, "class_score", None)
     with torch.no_grad():
         values = scorer(model, x) if scorer is not None else model(x)[0][:, 0]
     return _numpy(values)
@@ -295,32 +292,6 @@ class VanDerPolPortrait:
     theta_model: np.ndarray | None
 
 
-class _VanDerPolTarget(CountedVectorField):
-    """The target system of Fig. 3: ``dx/dt = mu (x - x^3/3 - theta)``, ``dtheta/dt = x / mu``."""
-
-    def __init__(self, mu: float) -> None:
-        super().__init__()
-        self.mu = mu
-
-    def derivative(self, t: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
-        x, theta = state
-        return self.mu * (x - x.pow(3) / 3 - theta), x / self.mu
-
-
-REFERENCE_SOLVER = SolverConfig(method="dopri5", rtol=1e-9, atol=1e-9, max_num_steps=100_000)
-
-
-def vanderpol_reference(mu: float, x0, times) -> tuple[np.ndarray, np.ndarray]:
-    """Reference Van der Pol solution (float64, tolerance 1e-9) from x(0) ``(B,)``,
-    theta(0) = 0 at ``times (T,)``: returns ``x, theta``, each ``(T, B)``."""
-    x0 = torch.as_tensor(np.asarray(x0, dtype=np.float64))
-    times64 = torch.as_tensor(np.asarray(times, dtype=np.float64))
-    with torch.no_grad():
-        x, theta = solve(_VanDerPolTarget(mu), (x0, torch.zeros_like(x0)), times64,
-                         REFERENCE_SOLVER)
-    return _numpy(x), _numpy(theta)
-
-
 def vanderpol_portrait(model: TaskModel, task, x0=None) -> VanDerPolPortrait:
     """Model and target trajectories of a VanDerPolTask from ``x0 (B,)`` (default: the task's
     first four test initial conditions)."""
@@ -328,7 +299,7 @@ def vanderpol_portrait(model: TaskModel, task, x0=None) -> VanDerPolPortrait:
         x0 = _numpy(task.x_test[:4, 0])
     x0 = np.asarray(x0, dtype=np.float64)
     times = _numpy(task.times64)
-    x_target, theta_target = vanderpol_reference(task.config.mu_true, x0, times)
+    x_target, theta_target = map(_numpy, vanderpol_reference(task.config.mu_true, x0, times))
     flow = _flow(model)
     with torch.no_grad():
         path = flow(_as_tensor(x0[:, None], flow), _as_tensor(times, flow))

@@ -15,6 +15,7 @@ class Gamma(nn.Module):
     With the system's :class:`ThetaDecoder` (linear heads) this is the paper's two-layer
     perceptron ``theta(0) = gamma(x(0))`` (C.2: hidden units, then one linear head per
     controlled weight). Only the ``code_dim`` hidden units are ODE state, not all of theta.
+    Inputs of any per-sample shape are flattened here (``in_dim`` scalars per sample).
     """
 
     def __init__(self, in_dim: int, code_dim: int) -> None:
@@ -22,8 +23,8 @@ class Gamma(nn.Module):
         self.layer = nn.Linear(in_dim, code_dim)
 
     def forward(self, x0: Tensor) -> Tensor:
-        """x0: ``(B, in_dim)`` -> u0: ``(B, code_dim)``."""
-        return torch.tanh(self.layer(x0))
+        """x0: ``(B, *shape)`` with ``in_dim`` scalars per sample -> u0: ``(B, code_dim)``."""
+        return torch.tanh(self.layer(x0.flatten(1)))
 
 
 class ConstantCode(nn.Module):
@@ -56,7 +57,8 @@ class ThetaDecoder(nn.Linear):
 
 class MLPControlLaw(nn.Module):
     """Generic closed-loop law ``du/dt = g(u, x, t) = MLP([u, x, t])`` on the control ``(B, K)``
-    (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder)."""
+    (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder). x of any
+    per-sample shape is flattened here (``x_dim`` scalars per sample)."""
 
     def __init__(self, control_dim: int, x_dim: int, hidden: int) -> None:
         super().__init__()
@@ -65,9 +67,9 @@ class MLPControlLaw(nn.Module):
         )
 
     def forward(self, t: Tensor, x: Tensor, control: Tensor) -> Tensor:
-        """t: ``()``, x: ``(B, D)``, control: ``(B, K)`` -> d control/dt ``(B, K)``."""
+        """t: ``()``, x: ``(B, *shape)``, control: ``(B, K)`` -> d control/dt ``(B, K)``."""
         time = t.to(x).expand(x.shape[0], 1)
-        return self.net(torch.cat([control, x, time], dim=1))
+        return self.net(torch.cat([control, x.flatten(1), time], dim=1))
 
 
 class VanDerPolLaw(nn.Module):

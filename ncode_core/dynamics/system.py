@@ -35,7 +35,7 @@ class FlowSystem(CountedVectorField):
 
 
 class AutonomousSystem(FlowSystem):
-    """NODE / ANODE: ``dx/dt = f(x)`` with shared weights. State ``(x,)``, x ``(B, D)``."""
+    """NODE / ANODE: ``dx/dt = f(x)`` with shared weights. State ``(x,)``, x ``(B, *shape)``."""
 
     def __init__(self, field: nn.Module) -> None:
         super().__init__()
@@ -46,7 +46,8 @@ class AutonomousSystem(FlowSystem):
 
 
 class DataControlledSystem(FlowSystem):
-    """Massaroli et al.: ``dx/dt = f([x, x0])``. State ``(x, x0)``, both ``(B, D)``; x0 constant."""
+    """Massaroli et al.: ``dx/dt = f([x, x0])``, concatenated along the first per-sample axis
+    (features or channels). State ``(x, x0)``, both ``(B, *shape)``; x0 constant."""
 
     def __init__(self, field: nn.Module) -> None:
         super().__init__()
@@ -60,7 +61,7 @@ class DataControlledSystem(FlowSystem):
 class ControlledSystem(FlowSystem):
     """N-CODE: ``dx/dt = f(x; theta(u))`` and ``du/dt = g(t, x, u)`` (0 for open loop).
 
-    State ``(x, u)``: x ``(B, D)``, u ``(B, K)`` the control; ``theta(u) = decoder(u)``, or u
+    State ``(x, u)``: x ``(B, *shape)``, u ``(B, K)`` the control; ``theta(u) = decoder(u)``, or u
     itself without a decoder. Keeping the low-dimensional code in the state rather than all P
     field weights is the same model for open loop (gamma's last layer is linear) and keeps the
     solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``.
@@ -87,7 +88,8 @@ class ControlledSystem(FlowSystem):
 
 class QuadraticCost(nn.Module):
     """Running cost ``l(t, x, context) = x_weight |x|^2 + control_weight |u|^2`` per sample,
-    ``(B,)``; ``u`` is the first context tensor (N-CODE's control), absent for a NODE.
+    ``(B,)``, for x ``(B, *shape)`` of any shape; ``u`` is the first context tensor (N-CODE's
+    control), absent for a NODE.
 
     Set it as ``flow.system.running_cost`` and the Trajectory's ``cost`` holds its integral
     over [0, T] (Eq. 5), differentiable by direct backprop or the adjoint.
@@ -99,7 +101,7 @@ class QuadraticCost(nn.Module):
         self.control_weight = control_weight
 
     def forward(self, t: Tensor, x: Tensor, context: State) -> Tensor:
-        cost = self.x_weight * x.pow(2).sum(dim=1)
+        cost = self.x_weight * x.flatten(1).pow(2).sum(dim=1)
         if context and self.control_weight:
             cost = cost + self.control_weight * context[0].flatten(1).pow(2).sum(dim=1)
         return cost

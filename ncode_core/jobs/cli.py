@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ncode_core.cli_output import emit
 from ncode_core.config import ConfigError
 from ncode_core.jobs.api import (
     EXECUTORS,
@@ -26,8 +27,6 @@ SPEC_FLAGS = ("task", "model", "steps", "seed", "device", "checkpoint_every", "n
 
 
 def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
-    from ncode_core.__main__ import emit
-
     emit(payload, as_json, [] if as_json else lines)
 
 

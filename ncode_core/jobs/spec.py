@@ -16,13 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ncode_core.config import (
-    ConfigError,
-    RunConfig,
-    apply_overrides,
-    format_validation_error,
-    parse_run_config,
-)
+from ncode_core.config import ConfigError, RunConfig, apply_overrides, format_validation_error
+from ncode_core.registry import parse_run_config
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$")
@@ -38,7 +33,8 @@ class JobSpec(BaseModel):
     over the defaults; ``overrides`` are ``section.key=value`` strings applied on top.
     """
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True,
+                              protected_namespaces=())
 
     task: str
     model: str

@@ -1,21 +1,33 @@
-"""Continuous-time models: the baselines and N-CODE."""
+"""Continuous-time models: the baselines and N-CODE, and the field builders tasks supply."""
 
 from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory
+from ncode_core.models.factory import FLOW_MODELS, MODEL_FAMILIES, build_flow
+from ncode_core.models.field_builders import (
+    ControlledField,
+    FieldBuilder,
+    MLPFieldBuilder,
+    Shape,
+    flat_size,
+)
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
-MODEL_FAMILIES = tuple(cls.family for cls in (NODE, ANODE, DataControlledNODE, OpenLoopNCODE,
-                                             ClosedLoopNCODE))
-
 __all__ = [
+    "FLOW_MODELS",
     "MODEL_FAMILIES",
     "ANODE",
     "ClosedLoopNCODE",
+    "ControlledField",
     "DataControlledNODE",
+    "FieldBuilder",
     "FlowModel",
+    "MLPFieldBuilder",
     "NODE",
     "OpenLoopNCODE",
     "SelectDims",
+    "Shape",
     "TaskModel",
     "Trajectory",
+    "build_flow",
+    "flat_size",
 ]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ncode_core.config import SolverConfig
+from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.dynamics.system import FlowSystem
 from ncode_core.integrate import solve
+from ncode_core.models.field_builders import FieldBuilder, Shape
 
 
 @dataclass
@@ -18,7 +19,7 @@ class Trajectory:
 
     Attributes:
         times: ``(T,)`` output times.
-        x: ``(T, B, D)`` state (D includes ANODE's augmented dimensions).
+        x: ``(T, B, *state_shape)`` state (ANODE's includes its augmented dimensions).
         context: per-sample extra state, each ``(T, B, ...)``: ``(u,)`` (the control) for
             N-CODE, ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
         cost: ``(B,)`` running cost integrated over ``[times[0], times[-1]]``, or None.
@@ -34,7 +35,8 @@ class FlowModel(nn.Module):
     """Base of NODE, ANODE, NODE-DC and N-CODE: maps x(0) to a :class:`Trajectory`.
 
     Subclasses set ``family`` (the registry key), ``controlled`` (True when the context is a
-    per-sample theta) and implement :meth:`initial_state`.
+    per-sample theta) and implement :meth:`build` and :meth:`initial_state`. States are
+    ``(B, *shape)`` for any per-sample shape the task's field handles.
     """
 
     family = ""
@@ -46,8 +48,19 @@ class FlowModel(nn.Module):
         self.solver = solver
         self.integration_time = integration_time
 
+    @classmethod
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "FlowModel":
+        """This family around the field architecture ``fields`` builds, on states
+        ``(B, *shape)``, with the sizes of ``config``."""
+        raise NotImplementedError
+
+    def state_shape(self, data_shape: Shape) -> Shape:
+        """Per-sample shape of x in the ODE for inputs of ``data_shape`` (ANODE augments it)."""
+        return tuple(data_shape)
+
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
-        """``x0 (B, d)`` -> ODE state at t = 0, ``(x, *context)``."""
+        """``x0 (B, *shape)`` -> ODE state at t = 0, ``(x, *context)``."""
         raise NotImplementedError
 
     def default_times(self, reference: Tensor) -> Tensor:
@@ -56,7 +69,7 @@ class FlowModel(nn.Module):
                             device=reference.device)
 
     def forward(self, x0: Tensor, times: Tensor | None = None) -> Trajectory:
-        """x0 ``(B, d)`` -> Trajectory at ``times`` (default ``[0, T]``)."""
+        """x0 ``(B, *shape)`` -> Trajectory at ``times`` (default ``[0, T]``)."""
         times = self.default_times(x0) if times is None else times
         state0 = self.initial_state(x0)
         if self.system.running_cost is not None:
@@ -68,7 +81,8 @@ class FlowModel(nn.Module):
         return Trajectory(times, states[0], tuple(states[1:]))
 
     def field_at(self, t: float, x: Tensor, context: tuple[Tensor, ...]) -> Tensor:
-        """Evaluate dx/dt at points ``x (N, D)`` for one sample's context (each ``(N, ...)``).
+        """Evaluate dx/dt at points ``x (N, *state_shape)`` for one sample's context (each
+        ``(N, ...)``).
 
         Used to draw the vector field a given sample's theta induces; not counted as NFE.
         """
@@ -88,18 +102,23 @@ class FlowModel(nn.Module):
 
 
 class SelectDims(nn.Module):
-    """Readout that returns the first ``count`` state dimensions: ``(B, D) -> (B, count)``."""
+    """Readout that returns the first ``count`` scalars of each flattened state:
+    ``(B, *shape) -> (B, count)``."""
 
     def __init__(self, count: int) -> None:
         super().__init__()
         self.count = count
 
     def forward(self, x: Tensor) -> Tensor:
-        return x[..., : self.count]
+        return x.flatten(1)[:, : self.count]
 
 
 class TaskModel(nn.Module):
-    """A flow plus the task's readout of the final state: what training optimises and saves."""
+    """A flow plus the task's readout of the final state: what training optimises and saves.
+
+    Reports the flow's solver evaluations as :attr:`nfe` (the Trainer reads that, so models
+    that are not ODEs, e.g. recurrent baselines, simply do not define it).
+    """
 
     def __init__(self, flow: FlowModel, readout: nn.Module) -> None:
         super().__init__()
@@ -107,6 +126,11 @@ class TaskModel(nn.Module):
         self.readout = readout
 
     def forward(self, x0: Tensor) -> tuple[Tensor, Trajectory]:
-        """x0 ``(B, d)`` -> (readout of x(T) ``(B, out)``, trajectory)."""
+        """x0 ``(B, *shape)`` -> (readout of x(T) ``(B, out)``, trajectory)."""
         trajectory = self.flow(x0)
         return self.readout(trajectory.x[-1]), trajectory
+
+    @property
+    def nfe(self) -> tuple[int, int]:
+        """(forward, backward) function evaluations of the flow's last solve / backward pass."""
+        return self.flow.nfe

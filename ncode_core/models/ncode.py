@@ -7,15 +7,18 @@ Open loop: ``theta(0) = gamma(x(0))`` and theta stays fixed. Closed loop: the co
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
-from ncode_core.config import SolverConfig
+from ncode_core.config import ModelConfig, SolverConfig
+from ncode_core.dynamics.controllers import ConstantCode, Gamma, MLPControlLaw, ThetaDecoder
 from ncode_core.dynamics.system import ControlledSystem
 from ncode_core.models.base import FlowModel
+from ncode_core.models.field_builders import FieldBuilder, Shape, flat_size
 
 
 class OpenLoopNCODE(FlowModel):
-    """State ``(x, u)``: x ``(B, d)``, u ``(B, K)`` fixed at ``gamma(x(0))``."""
+    """State ``(x, u)``: x ``(B, *shape)``, u ``(B, K)`` fixed at ``gamma(x(0))``."""
 
     family = "ncode_open"
     controlled = True
@@ -24,6 +27,16 @@ class OpenLoopNCODE(FlowModel):
                  solver: SolverConfig, integration_time: float):
         super().__init__(ControlledSystem(field, None, decoder), solver, integration_time)
         self.gamma = gamma
+
+    @classmethod
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "OpenLoopNCODE":
+        """The task's controlled field; gamma (``gamma_hidden`` units) sets the control code
+        that linear heads decode to theta."""
+        field = fields.controlled_field(shape)
+        decoder = ThetaDecoder(config.gamma_hidden, field.initial_theta())
+        gamma = Gamma(flat_size(shape), config.gamma_hidden)
+        return cls(field, gamma, decoder, solver, config.integration_time)
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
         return x0, self.gamma(x0)
@@ -40,6 +53,19 @@ class ClosedLoopNCODE(FlowModel):
                  decoder: nn.Module | None, solver: SolverConfig, integration_time: float):
         super().__init__(ControlledSystem(field, law, decoder), solver, integration_time)
         self.initial = initial
+
+    @classmethod
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "ClosedLoopNCODE":
+        """The task's controlled field; an MLP law (``law_hidden`` units) evolves the control
+        code from a learned constant or ``gamma(x(0))`` (``config.theta0``)."""
+        field = fields.controlled_field(shape)
+        code = config.gamma_hidden
+        decoder = ThetaDecoder(code, field.initial_theta())
+        law = MLPControlLaw(code, flat_size(shape), config.law_hidden)
+        initial = (Gamma(flat_size(shape), code) if config.theta0 == "gamma"
+                   else ConstantCode(torch.zeros(code)))
+        return cls(field, law, initial, decoder, solver, config.integration_time)
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
         return x0, self.initial(x0)

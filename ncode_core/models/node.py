@@ -1,19 +1,19 @@
 """Baselines with shared weights: NODE, ANODE (Dupont et al. 2019), data-controlled NODE
-(Massaroli et al. 2020)."""
+(Massaroli et al. 2020). Each wraps the field architecture its task supplies."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
-from ncode_core.config import SolverConfig
-from ncode_core.dynamics.fields import SharedMLPField
+from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.dynamics.system import AutonomousSystem, DataControlledSystem
 from ncode_core.models.base import FlowModel
+from ncode_core.models.field_builders import FieldBuilder, Shape
 
 
 class NODE(FlowModel):
-    """``dx/dt = f(x)``; state ``(x,)`` with x ``(B, d)``. Cannot cross trajectories."""
+    """``dx/dt = f(x)``; state ``(x,)`` with x ``(B, *shape)``. Cannot cross trajectories."""
 
     family = "node"
 
@@ -21,16 +21,17 @@ class NODE(FlowModel):
         super().__init__(AutonomousSystem(field), solver, integration_time)
 
     @classmethod
-    def mlp(cls, dim: int, hidden: int, solver: SolverConfig, integration_time: float) -> "NODE":
-        """NODE with an MLP field of the given hidden width."""
-        return cls(SharedMLPField(dim, dim, hidden), solver, integration_time)
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "NODE":
+        return cls(fields.shared_field(shape, shape), solver, config.integration_time)
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
         return (x0,)
 
 
 class ANODE(FlowModel):
-    """NODE on ``[x, 0]``: ``augment_dim`` zero dimensions appended; x ``(B, d + a)``."""
+    """NODE on ``[x, 0]``: ``augment_dim`` zero features (or channels) appended along the first
+    per-sample axis; x ``(B, shape[0] + a, *shape[1:])``."""
 
     family = "anode"
 
@@ -40,18 +41,23 @@ class ANODE(FlowModel):
         self.augment_dim = augment_dim
 
     @classmethod
-    def mlp(cls, dim: int, augment_dim: int, hidden: int, solver: SolverConfig,
-            integration_time: float) -> "ANODE":
-        """ANODE with an MLP field on the augmented space."""
-        size = dim + augment_dim
-        return cls(SharedMLPField(size, size, hidden), augment_dim, solver, integration_time)
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "ANODE":
+        augmented = (shape[0] + config.augment_dim, *shape[1:])
+        return cls(fields.shared_field(augmented, augmented), config.augment_dim, solver,
+                   config.integration_time)
+
+    def state_shape(self, data_shape: Shape) -> Shape:
+        return (data_shape[0] + self.augment_dim, *data_shape[1:])
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
-        return (torch.cat([x0, x0.new_zeros(x0.shape[0], self.augment_dim)], dim=1),)
+        zeros = x0.new_zeros(x0.shape[0], self.augment_dim, *x0.shape[2:])
+        return (torch.cat([x0, zeros], dim=1),)
 
 
 class DataControlledNODE(FlowModel):
-    """``dx/dt = f([x, x(0)])`` (NODE-DC); state ``(x, x0)``, x0 carried unchanged."""
+    """``dx/dt = f([x, x(0)])`` (NODE-DC), x(0) concatenated along the first per-sample axis;
+    state ``(x, x0)``, x0 carried unchanged."""
 
     family = "node_dc"
 
@@ -59,10 +65,10 @@ class DataControlledNODE(FlowModel):
         super().__init__(DataControlledSystem(field), solver, integration_time)
 
     @classmethod
-    def mlp(cls, dim: int, hidden: int, solver: SolverConfig,
-            integration_time: float) -> "DataControlledNODE":
-        """NODE-DC whose MLP field reads ``2 * dim`` inputs."""
-        return cls(SharedMLPField(2 * dim, dim, hidden), solver, integration_time)
+    def build(cls, fields: FieldBuilder, shape: Shape, config: ModelConfig,
+              solver: SolverConfig) -> "DataControlledNODE":
+        doubled = (2 * shape[0], *shape[1:])
+        return cls(fields.shared_field(doubled, shape), solver, config.integration_time)
 
     def initial_state(self, x0: Tensor) -> tuple[Tensor, ...]:
         return (x0, x0)

@@ -3,7 +3,7 @@
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
 from ncode_core.tasks.reflection import ReflectionTask
-from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_trajectories
+from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_reference
 
 __all__ = [
     "AnnuliTask",
@@ -12,5 +12,5 @@ __all__ = [
     "VanDerPolTask",
     "sample_annuli",
     "step_generator",
-    "vanderpol_trajectories",
+    "vanderpol_reference",
 ]

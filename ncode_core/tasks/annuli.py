@@ -8,9 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ncode_core.config import AnnuliConfig, ModelConfig, SolverConfig
-from ncode_core.models.base import TaskModel
-from ncode_core.models.factory import MLP_FAMILIES, build_mlp_flow
+from ncode_core.config import AnnuliConfig
+from ncode_core.models import FlowModel, TaskModel, flat_size
 from ncode_core.tasks.base import Task, step_generator
 
 
@@ -44,9 +43,8 @@ class AnnuliTask(Task):
     """
 
     name = "annuli"
-    families = MLP_FAMILIES
     config_model = AnnuliConfig
-    input_dim = 2
+    input_shape = (2,)
     metric_names = ("test_accuracy",)
     description = "2-D concentric annuli (Fig. 5): N-CODE separates them by a bifurcation"
 
@@ -59,10 +57,9 @@ class AnnuliTask(Task):
         self.x_test, self.y_test = points[:n_test], labels[:n_test]
         self.x_train, self.y_train = points[n_test:], labels[n_test:]
 
-    def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
-        flow = build_mlp_flow(family, 2, config, solver)
-        state_dim = 2 + (config.augment_dim if family == "anode" else 0)
-        return TaskModel(flow, nn.Linear(state_dim, 1))
+    def readout(self, flow: FlowModel) -> nn.Module:
+        """Linear score of the whole final state (ANODE's augmented coordinates included)."""
+        return nn.Linear(flat_size(flow.state_shape(self.input_shape)), 1)
 
     def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
         return self.minibatch(self.x_train, self.y_train, step, batch_size)
@@ -74,7 +71,7 @@ class AnnuliTask(Task):
 
     @torch.no_grad()
     def evaluate(self, model: TaskModel) -> dict[str, float]:
-        score = model(self.x_test)[0].squeeze(1)
+        score = self.predict_in_batches(lambda x: model(x)[0].squeeze(1), self.x_test)
         return {"test_loss": float(F.mse_loss(score, self.y_test)),
                 "test_accuracy": accuracy(score, self.y_test)}
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
 from pydantic import BaseModel
-from torch import Tensor
+from torch import Tensor, nn
 
 from ncode_core.config import ModelConfig, SolverConfig
-from ncode_core.models.base import TaskModel
+from ncode_core.models import (
+    MODEL_FAMILIES,
+    FieldBuilder,
+    FlowModel,
+    MLPFieldBuilder,
+    SelectDims,
+    Shape,
+    TaskModel,
+    build_flow,
+    flat_size,
+)
 
 
 def step_generator(seed: int, step: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -23,16 +33,21 @@ class Task:
     """A problem: data (made deterministically from the seed), models that fit it, loss, metrics.
 
     Subclasses define ``name``, ``families`` (registry model keys that fit), ``config_model``,
-    ``input_dim``, ``metric_names`` and implement the methods below. Data lives on ``device`` in
-    ``dtype``.
+    ``input_shape`` (one sample's shape: ``(D,)`` for points, ``(C, H, W)`` for images),
+    ``metric_names`` and implement the data, loss and evaluation methods below. The model is the
+    family wrapped around the task's :meth:`field_builder`, read out by :meth:`readout`; a task
+    overrides those (or :meth:`build_model` itself) for its own architecture. Data lives on
+    ``device`` in ``dtype``; evaluation goes through the model ``eval_batch_size`` samples at a
+    time.
     """
 
     name: ClassVar[str] = ""
-    families: ClassVar[tuple[str, ...]] = ()
+    families: ClassVar[tuple[str, ...]] = MODEL_FAMILIES
     config_model: ClassVar[type[BaseModel]]
-    input_dim: ClassVar[int] = 0
+    input_shape: ClassVar[Shape] = ()
     metric_names: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    eval_batch_size: ClassVar[int] = 1024
 
     def __init__(self, config: BaseModel, seed: int, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32) -> None:
@@ -41,12 +56,22 @@ class Task:
         self.device = torch.device(device)
         self.dtype = dtype
 
+    def field_builder(self, config: ModelConfig) -> FieldBuilder:
+        """The field architecture: here the toys' MLP of ``config.hidden`` units (flat states)."""
+        return MLPFieldBuilder(config.hidden)
+
+    def readout(self, flow: FlowModel) -> nn.Module:
+        """Map of x(T) ``(B, *state_shape)`` to the output: here x(T) itself (the input's
+        scalars, without ANODE's augmented ones)."""
+        return SelectDims(flat_size(self.input_shape))
+
     def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
-        """The model family with the field architecture this task needs."""
-        raise NotImplementedError
+        """The model family around this task's field, followed by its readout."""
+        flow = build_flow(family, self.field_builder(config), self.input_shape, config, solver)
+        return TaskModel(flow, self.readout(flow))
 
     def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
-        """Inputs ``(B, input_dim)`` and targets for optimiser step ``step``."""
+        """Inputs ``(B, *input_shape)`` and targets for optimiser step ``step``."""
         raise NotImplementedError
 
     def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
@@ -58,12 +83,29 @@ class Task:
         """Held-out metrics: ``test_loss`` plus the task's ``metric_names``."""
         raise NotImplementedError
 
+    def batch_indices(self, step: int, batch_size: int, count: int) -> Tensor | None:
+        """Indices ``(batch_size,)`` of step ``step``'s minibatch out of ``count`` samples (on
+        the task's device), or None when the batch is the whole set.
+
+        Only indices are drawn: the caller gathers just those samples, never a copy of the set.
+        """
+        if batch_size >= count:
+            return None
+        order = torch.randperm(count, generator=step_generator(self.seed, step))
+        return order[:batch_size].to(self.device)
+
     def minibatch(self, inputs: Tensor, targets: Tensor, step: int,
                   batch_size: int) -> tuple[Tensor, Tensor]:
-        """A seeded random minibatch of a fixed training set (all of it if small enough)."""
-        count = inputs.shape[0]
-        if batch_size >= count:
+        """A seeded random minibatch of a fixed training set (the set itself if small enough),
+        samples along dim 0 of both tensors."""
+        index = self.batch_indices(step, batch_size, inputs.shape[0])
+        if index is None:
             return inputs, targets
-        index = torch.randperm(count, generator=step_generator(self.seed, step))[:batch_size]
-        index = index.to(inputs.device)
         return inputs[index], targets[index]
+
+    def predict_in_batches(self, predict: Callable[[Tensor], Tensor], inputs: Tensor,
+                           dim: int = 0) -> Tensor:
+        """``predict`` applied to ``inputs (N, ...)`` in chunks of ``eval_batch_size`` samples
+        (views, no copy), outputs concatenated along ``dim`` (where the output's samples are)."""
+        chunks = torch.split(inputs, self.eval_batch_size, dim=0)
+        return torch.cat([predict(chunk) for chunk in chunks], dim=dim)

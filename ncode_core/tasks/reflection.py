@@ -6,9 +6,8 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from ncode_core.config import ModelConfig, ReflectionConfig, SolverConfig
-from ncode_core.models.base import SelectDims, TaskModel
-from ncode_core.models.factory import MLP_FAMILIES, build_mlp_flow
+from ncode_core.config import ReflectionConfig
+from ncode_core.models import TaskModel
 from ncode_core.tasks.base import Task, step_generator
 
 
@@ -20,9 +19,8 @@ class ReflectionTask(Task):
     """
 
     name = "reflection"
-    families = MLP_FAMILIES
     config_model = ReflectionConfig
-    input_dim = 1
+    input_shape = (1,)
     metric_names = ("test_mse", "target_variance")
     description = "1-D reflection x -> -x (Fig. 4): trajectories of a NODE cannot cross"
 
@@ -37,9 +35,6 @@ class ReflectionTask(Task):
 
         self.x_train, self.x_test = draw(config.n_train), draw(config.n_test)
 
-    def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
-        return TaskModel(build_mlp_flow(family, 1, config, solver), SelectDims(1))
-
     def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
         return self.minibatch(self.x_train, -self.x_train, step, batch_size)
 
@@ -50,7 +45,7 @@ class ReflectionTask(Task):
 
     @torch.no_grad()
     def evaluate(self, model: TaskModel) -> dict[str, float]:
-        output, _ = model(self.x_test)
+        output = self.predict_in_batches(lambda x: model(x)[0], self.x_test)
         mse = float(F.mse_loss(output, -self.x_test))
         return {"test_loss": mse, "test_mse": mse,
                 "target_variance": float(self.x_test.var(unbiased=False))}

@@ -16,24 +16,27 @@ from ncode_core.config import ModelConfig, SolverConfig, VanDerPolConfig
 from ncode_core.dynamics.controllers import ConstantCode, Gamma, ThetaDecoder, VanDerPolLaw
 from ncode_core.dynamics.fields import PositiveScalar, VanDerPolField
 from ncode_core.integrate import solve
-from ncode_core.models.base import FlowModel, SelectDims, TaskModel
-from ncode_core.models.factory import build_mlp_flow
+from ncode_core.models import FlowModel, SelectDims, TaskModel
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.tasks.base import Task, step_generator
 
 REFERENCE_SOLVER = SolverConfig(method="dopri5", rtol=1e-9, atol=1e-9, max_num_steps=100_000)
 
 
-def vanderpol_trajectories(mu: float, x0: Tensor, times: Tensor) -> Tensor:
-    """Reference solution x(t) ``(T, B)`` float64 from x(0) = ``x0 (B,)``, theta(0) = 0."""
+def vanderpol_reference(mu: float, x0, times) -> tuple[Tensor, Tensor]:
+    """The reference solution, solved here only: x(t) and theta(t), each ``(T, B)`` float64,
+    from x(0) = ``x0 (B,)``, theta(0) = 0 at ``times (T,)`` (tensors or array-likes), with
+    the same field and law modules the models use (tolerance 1e-9)."""
+    x0 = torch.as_tensor(x0, dtype=torch.float64).reshape(-1)
+    times = torch.as_tensor(times, dtype=torch.float64)
     mu_module = PositiveScalar(mu).double()
     flow = ClosedLoopNCODE(VanDerPolField(mu_module), VanDerPolLaw(mu_module),
                            ConstantCode(torch.zeros(1, dtype=torch.float64)), None,
                            REFERENCE_SOLVER, float(times[-1]))
     with torch.no_grad():
-        state0 = flow.initial_state(x0.double().unsqueeze(1))
-        x, _ = solve(flow.system, state0, times.double(), REFERENCE_SOLVER)
-    return x[..., 0]
+        state0 = flow.initial_state(x0.unsqueeze(1))
+        x, theta = solve(flow.system, state0, times, REFERENCE_SOLVER)
+    return x[..., 0], theta[..., 0]
 
 
 class VanDerPolTask(Task):
@@ -44,9 +47,8 @@ class VanDerPolTask(Task):
     """
 
     name = "vanderpol"
-    families = ("node", "anode", "node_dc", "ncode_open", "ncode_closed")
     config_model = VanDerPolConfig
-    input_dim = 1
+    input_shape = (1,)
     metric_names = ("test_mse", "mu")
     description = "Van der Pol oscillator (Fig. 3): constant control degenerates, dynamic theta fits"
 
@@ -58,7 +60,7 @@ class VanDerPolTask(Task):
         def draw(count: int) -> tuple[Tensor, Tensor]:
             x0 = (torch.rand(count, generator=generator, dtype=torch.float64) * 2 - 1)
             x0 = x0 * config.x0_range
-            target = vanderpol_trajectories(config.mu_true, x0, self.times64)
+            target, _ = vanderpol_reference(config.mu_true, x0, self.times64)
             target = target + config.noise * torch.randn(target.shape, generator=generator,
                                                          dtype=torch.float64)
             as_data = dict(device=self.device, dtype=dtype)
@@ -69,8 +71,10 @@ class VanDerPolTask(Task):
         self.times = self.times64.to(device=self.device, dtype=dtype)
 
     def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
+        """N-CODE: the Fig. 3 field with learnable mu; other families: the MLP field. All on
+        [0, horizon]."""
         horizon = self.config.horizon
-        if family in ("ncode_open", "ncode_closed"):
+        if family in (OpenLoopNCODE.family, ClosedLoopNCODE.family):
             mu = PositiveScalar(self.config.mu_init)
             field = VanDerPolField(mu)
             if family == "ncode_open":
@@ -82,8 +86,8 @@ class VanDerPolTask(Task):
                 flow = ClosedLoopNCODE(field, VanDerPolLaw(mu), ConstantCode(torch.zeros(1)),
                                        None, solver, horizon)
         else:
-            flow = build_mlp_flow(family, 1, config.model_copy(update={"integration_time": horizon}),
-                                  solver)
+            return super().build_model(
+                family, config.model_copy(update={"integration_time": horizon}), solver)
         return TaskModel(flow, SelectDims(1))
 
     def predict(self, model: TaskModel, x0: Tensor) -> Tensor:
@@ -91,11 +95,9 @@ class VanDerPolTask(Task):
         return model.flow(x0, self.times).x[..., 0]
 
     def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
-        count = self.x_train.shape[0]
-        if batch_size >= count:
+        index = self.batch_indices(step, batch_size, self.x_train.shape[0])
+        if index is None:
             return self.x_train, self.y_train
-        index = torch.randperm(count, generator=step_generator(self.seed, step))[:batch_size]
-        index = index.to(self.device)
         return self.x_train[index], self.y_train[:, index]
 
     def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
@@ -104,7 +106,8 @@ class VanDerPolTask(Task):
 
     @torch.no_grad()
     def evaluate(self, model: TaskModel) -> dict[str, float]:
-        mse = float(F.mse_loss(self.predict(model, self.x_test), self.y_test))
+        prediction = self.predict_in_batches(lambda x0: self.predict(model, x0), self.x_test, dim=1)
+        mse = float(F.mse_loss(prediction, self.y_test))
         metrics = {"test_loss": mse, "test_mse": mse, "mu_true": self.config.mu_true}
         mu = getattr(model.flow.system.field, "mu", None)
         if isinstance(mu, PositiveScalar):

@@ -108,7 +108,7 @@ def test_url_with_impossible_values_is_clamped_and_reported():
     at = open_page("lab", {"task": "annuli", "hidden": "999", "lr": "abc", "noise": "-3",
                            "n": "128"})
     live = at.session_state["lab_live"]
-    assert live.config.model_cfg.hidden == 64 and live.config.task_cfg["noise"] == 0.0
+    assert live.config.model_cfg.hidden == 64 and live.config.task_cfg.noise == 0.0
     assert live.config.training.lr == 1e-2  # unreadable: the default
     assert any("lr" in w.value for w in at.warning)
     assert not at.exception

@@ -27,14 +27,17 @@ def _gradients(model, loss_fn):
 
 
 def _compare(model, loss_fn):
-    """Gradients with adjoint=False then adjoint=True; returns both dicts."""
-    solver = model.flow.solver if hasattr(model, "flow") else model.solver
+    """Gradients with direct backprop then with the adjoint (a copy of the frozen solver config
+    with ``adjoint=True`` swapped in for the second pass); returns both dicts."""
+    flow = model.flow if hasattr(model, "flow") else model
+    direct_solver = flow.solver
+    assert not direct_solver.adjoint
     direct = _gradients(model, loss_fn)
-    solver.adjoint = True
+    flow.solver = direct_solver.model_copy(update={"adjoint": True})
     try:
         adjoint = _gradients(model, loss_fn)
     finally:
-        solver.adjoint = False
+        flow.solver = direct_solver
     return direct, adjoint
 
 

@@ -6,15 +6,18 @@ import pickle
 
 import pytest
 import torch
+from pydantic import ValidationError
 
 from ncode_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ncode_core.config import ConfigError, apply_overrides, parse_run_config
+from ncode_core.config import ConfigError, apply_overrides
+from ncode_core.jobs import validate_job_spec
+from ncode_core.registry import parse_run_config
 from ncode_core.training import Trainer
 
 
 def test_defaults_are_filled_and_round_trip():
     config = parse_run_config({"task": "annuli", "model": "ncode_open"})
-    assert config.task_cfg["inner_radius"] == 0.5
+    assert config.task_cfg.inner_radius == 0.5
     assert parse_run_config(config.to_dict()) == config
 
 
@@ -97,3 +100,37 @@ def test_failed_save_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_checkpoint(tmp_path / "c.pt", _small_trainer().state_dict())
     assert list(tmp_path.iterdir()) == []
+
+
+def _every_config_section(config) -> list:
+    return [config, config.solver, config.training, config.model_cfg, config.task_cfg]
+
+
+@pytest.mark.parametrize("task", ["reflection", "annuli", "vanderpol"])
+def test_configs_cannot_be_mutated(task):
+    config = parse_run_config({"task": task, "model": "ncode_open"})
+    for section in _every_config_section(config):
+        name = next(iter(type(section).model_fields))
+        with pytest.raises(ValidationError, match="frozen"):
+            setattr(section, name, getattr(section, name))
+    assert parse_run_config(config.to_dict()) == config
+
+
+def test_a_changed_copy_leaves_the_original_alone():
+    config = parse_run_config({"task": "annuli", "model": "node"})
+    changed = config.model_copy(update={"training": config.training.model_copy(
+        update={"steps": 7})})
+    assert changed.training.steps == 7 and config.training.steps == 500
+    assert type(changed.task_cfg) is type(config.task_cfg)
+
+
+def test_task_settings_are_the_tasks_own_frozen_model():
+    config = parse_run_config({"task": "annuli", "model": "node", "task_cfg": {"noise": 0.2}})
+    assert type(config.task_cfg).__name__ == "AnnuliConfig" and config.task_cfg.noise == 0.2
+    assert config.to_dict()["task_cfg"]["noise"] == 0.2
+
+
+def test_job_specs_cannot_be_mutated():
+    spec = validate_job_spec({"task": "annuli", "model": "node", "steps": 3})
+    with pytest.raises(ValidationError, match="frozen"):
+        spec.steps = 4

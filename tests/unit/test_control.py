@@ -11,8 +11,7 @@ from torch import nn
 from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.dynamics import ConstantCode
 from ncode_core.integrate import solve
-from ncode_core.models import ClosedLoopNCODE, OpenLoopNCODE
-from ncode_core.models.factory import build_mlp_flow
+from ncode_core.models import ClosedLoopNCODE, MLPFieldBuilder, OpenLoopNCODE, build_flow
 
 TIGHT = SolverConfig(method="dopri5", rtol=1e-10, atol=1e-10)
 
@@ -30,7 +29,7 @@ def _theta_after_perturbation(flow, x0: torch.Tensor, kick: float) -> torch.Tens
 @pytest.mark.parametrize("family, reacts", [("ncode_open", False), ("ncode_closed", True)])
 def test_theta_reacts_to_perturbed_state_only_in_closed_loop(family, reacts, float64):
     torch.manual_seed(0)
-    flow = build_mlp_flow(family, 2, ModelConfig(hidden=8, gamma_hidden=4), TIGHT).double()
+    flow = build_flow(family, MLPFieldBuilder(8), (2,), ModelConfig(gamma_hidden=4), TIGHT).double()
     x0 = torch.randn(5, 2)
     with torch.no_grad():
         unperturbed = _theta_after_perturbation(flow, x0, 0.0)
