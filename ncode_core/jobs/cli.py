@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ncode_core.cli_output import emit
+from ncode_core.cli_output import CLIError, emit
 from ncode_core.config import ConfigError
 from ncode_core.jobs.api import (
     EXECUTORS,
@@ -31,15 +31,14 @@ def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
 
 
 def _user_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn JobError into the CLI's one-line user error (exit 2). ConfigError is used because
-    the CLI may run as ``__main__``, where ``ncode_core.__main__.CLIError`` is another class."""
+    """Turn JobError into the CLI's one-line user error (exit 2)."""
 
     @functools.wraps(handler)
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return handler(args)
         except JobError as error:
-            raise ConfigError(str(error)) from None
+            raise CLIError(str(error)) from None
 
     return wrapped
 
