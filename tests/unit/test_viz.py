@@ -131,7 +131,7 @@ def test_trajectories_start_at_x0_and_end_at_the_model_output(annuli_models):
     assert nc.trajectories(annuli_models["node"].model, x0).theta is None
 
 
-def test_decision_map_matches_class_probability(annuli_models):
+def test_decision_map_is_the_class_score_on_the_grid(annuli_models):
     trainer = annuli_models["ncode_open"]
     result = nc.decision_map(trainer.model, BOUNDS, 6, task=trainer.task)
     _, _, points = nc.grid(BOUNDS, 6)
