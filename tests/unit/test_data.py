@@ -276,3 +276,15 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(argv, tmp_path, capsys):
     assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
     assert "Traceback" not in captured.err
     assert not root.exists()
+
+
+def test_copied_torchvision_pins_match_the_installed_torchvision():
+    """CIFAR-10 / CelebA md5 pins are copied (listing must not import torchvision): a torchvision
+    upgrade that changes them must fail here."""
+    from ncode_core.data.catalog import CELEBA_ANNOTATIONS_MD5, CIFAR10_MD5
+
+    cifar = torchvision.datasets.CIFAR10
+    assert CIFAR10_MD5 == dict([*cifar.train_list, *cifar.test_list,
+                                [cifar.meta["filename"], cifar.meta["md5"]]])
+    assert CELEBA_ANNOTATIONS_MD5 == {name: md5 for _, md5, name in torchvision.datasets.CelebA.file_list
+                                      if name.endswith(".txt")}
