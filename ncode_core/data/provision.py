@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ncode_core.data.catalog import DatasetSpec, data_root, dataset_spec
-from ncode_core.data.integrity import DataError, file_digest, is_verified, remove_unverified
+from ncode_core.data.integrity import (
+    DataError,
+    ExpectedFile,
+    file_digest,
+    is_verified,
+    remove_unverified,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ class FetchReport:
     wall_s: float = 0.0
 
 
-def _file_status(location: Path, expected) -> FileStatus:
+def _file_status(location: Path, expected: ExpectedFile) -> FileStatus:
     path = location / expected.path
     if not path.is_file():
         return FileStatus(expected.path, False, None, False if expected.digest else None)
@@ -82,8 +88,9 @@ def _all_verified(location: Path, spec: DatasetSpec) -> bool:
 
 def _folders(location: Path, spec: DatasetSpec) -> list[Path]:
     """The location, its parents and the folders of the dataset's files, deepest first."""
-    folders = {location, *location.parents} | {parent for e in spec.files
-                            for parent in (location / e.path).parents if location in parent.parents}
+    inside = {parent for e in spec.files for parent in (location / e.path).parents
+              if location in parent.parents}
+    folders = {location, *location.parents} | inside
     return sorted(folders, key=lambda folder: len(folder.parts), reverse=True)
 
 

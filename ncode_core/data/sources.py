@@ -30,8 +30,8 @@ class Source(Protocol):
     label: str
 
     def provide(self, root: Path, files: tuple[ExpectedFile, ...]) -> None:
-        """Write the missing ``files`` under ``root``, each checked against its digest. Raises
-        DataError (one line) when this source cannot provide them."""
+        """Write ``files`` under ``root``, each checked against its digest before it lands.
+        Raises DataError (one line) when this source cannot provide them."""
         ...
 
 
