@@ -53,11 +53,12 @@ def _augment(flow: FlowModel, x: Tensor) -> Tensor:
 
 
 def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Tensor, ...]:
-    """The context that fixes one sample's vector field at time ``t``, each tensor ``(1, ...)``.
+    """The context that fixes one sample's vector field at time ``t``, each tensor ``(1, ...)``
+    (``(B, ...)`` for a batch of samples).
 
     Args:
         model: a TaskModel or its flow.
-        x0: the sample's initial point, shape ``(d,)``.
+        x0: the sample's initial point, shape ``(d,)``, or a batch of them ``(B, d)``.
         t: time at which the field is taken (only changes anything for closed-loop N-CODE).
 
     Returns:
@@ -67,7 +68,7 @@ def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Te
         The field's parameters are ``theta = flow.system.theta(control)``.
     """
     flow = _flow(model)
-    point = _as_tensor(x0, flow).reshape(1, -1)
+    point = _as_tensor(np.atleast_2d(x0), flow)
     with torch.no_grad():
         if t <= 0:
             return tuple(flow.initial_state(point)[1:])
