@@ -455,18 +455,40 @@ def line_field_family(model: TaskModel | FlowModel, start, end, t: float = 0.0) 
     return family
 
 
+def _state_starts(model: TaskModel | FlowModel, data_dim: int, half_width: float,
+                  per_side: int | None) -> np.ndarray:
+    """Newton starts on a grid of ``[-half_width, half_width]^D`` in the model's ODE state
+    (``D`` includes ANODE's augmented coordinates): ``(per_side ** D, D)``; ``per_side=None``
+    keeps about 100 starts whatever D (10 per axis in the plane, 3 in 4-D)."""
+    flow = model.flow if isinstance(model, TaskModel) else model
+    probe = torch.zeros(1, data_dim, dtype=next(flow.parameters()).dtype)
+    dim = flow.initial_state(probe)[0].shape[1]
+    per_side = max(3, round(100 ** (1 / dim))) if per_side is None else per_side
+    return grid_starts(np.full(dim, -half_width), np.full(dim, half_width), per_side)
+
+
+def sample_equilibria(model: TaskModel | FlowModel, x0, half_width: float = 2.0,
+                      per_side: int | None = None, t: float = 0.0,
+                      settings: NewtonSettings = NewtonSettings()) -> Equilibria:
+    """Equilibria of the field the sample ``x0 (d,)`` sees at time t (see
+    :func:`line_field_family`), searched on the box ``[-half_width, half_width]^D``."""
+    field = line_field_family(model, x0, x0, t)(torch.zeros(1, dtype=torch.float64))
+    starts = _state_starts(model, len(np.atleast_1d(x0)), half_width, per_side)
+    return find_equilibria(lambda x: field(x, torch.zeros(len(x), dtype=torch.long)), starts,
+                           settings)
+
+
 def equilibria_along_line(model: TaskModel | FlowModel, start, end, count: int = 100,
-                          half_width: float = 2.0, per_side: int = 10, t: float = 0.0,
+                          half_width: float = 2.0, per_side: int | None = None,
+                          t: float = 0.0,
                           settings: NewtonSettings = NewtonSettings(),
                           precision: float = 1e-4) -> Continuation:
     """:func:`continue_equilibria` of :func:`line_field_family` at ``count`` positions in
     [0, 1] (events located to within ``precision`` of the line's length), Newton started on a
-    ``per_side``-per-axis grid of the box ``[-half_width, half_width]^D`` of the ODE state."""
+    ``per_side``-per-axis grid (default: about 100 starts) of the box ``[-half_width,
+    half_width]^D`` of the ODE state."""
     if count < 2:
         raise ValueError(f"count={count!r}: must be an integer >= 2")
-    flow = model.flow if isinstance(model, TaskModel) else model
-    dim = flow.initial_state(torch.zeros(1, len(np.atleast_1d(start)),
-                                         dtype=next(flow.parameters()).dtype))[0].shape[1]
-    starts = grid_starts(np.full(dim, -half_width), np.full(dim, half_width), per_side)
+    starts = _state_starts(model, len(np.atleast_1d(start)), half_width, per_side)
     return continue_equilibria(line_field_family(model, start, end, t),
                                np.linspace(0.0, 1.0, count), starts, settings, precision)
