@@ -228,3 +228,28 @@ def test_tour_pretrained_preset_opens_the_trained_model():
     live = at.session_state["lab_live"]
     assert live.source == "annuli-ncode_open" and live.evaluation["test_accuracy"] > 0.9
     assert metrics(at, "test accuracy") == [f"{100 * live.evaluation['test_accuracy']:.1f} %"]
+
+
+def animations(at) -> list[dict]:
+    """Plotly specs of the page's animated charts (those with frames)."""
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [c for c in charts if c.get("frames")]
+
+
+def test_closed_loop_field_is_animated_in_the_lab():
+    at = open_page("lab", {**SMALL_ANNULI, "model": "ncode_closed"})
+    (movie,) = animations(at)
+    assert len(movie["frames"]) == 20 and len(movie["layout"]["sliders"][0]["steps"]) == 20
+    assert [b["label"] for b in movie["layout"]["updatemenus"][0]["buttons"]] == ["Play",
+                                                                                  "Pause"]
+    assert animations(open_page("lab", SMALL_ANNULI)) == []  # open loop: the field is fixed
+
+
+def test_tour_animates_the_closed_loop_step_only():
+    at = open_page("tour")
+    options = at.radio(key="tour_step").options
+    at.radio(key="tour_step").set_value(options[2]).run()  # closed-loop control
+    (movie,) = animations(at)
+    assert len(movie["frames"]) == 20 and not at.exception
+    at.radio(key="tour_step").set_value(options[1]).run()  # open loop
+    assert animations(at) == []
