@@ -40,6 +40,7 @@ FieldFamily = Callable[[Tensor], BatchedField]
 """A one-parameter family: ``parameters (S,) -> BatchedField`` of the S fields they select."""
 
 STABLE_KINDS = ("stable", "stable node", "stable focus")
+DEGENERATE_KINDS = ("centre", "non-hyperbolic")
 EQUILIBRIUM_KINDS = ("stable", "unstable", "stable node", "unstable node", "stable focus",
                      "unstable focus", "saddle", "centre", "non-hyperbolic")
 EVENT_KINDS = ("saddle-node", "pitchfork", "hopf", "stability change", "boundary", "other")
@@ -56,14 +57,16 @@ class NewtonSettings:
     its Newton step is below 1 % of the merge distance; one whose residual has not halved
     within ``patience`` steps is given up;
     ``merge_tol``: zeros closer than this fraction of the search box are one equilibrium;
-    ``zero_tol``: eigenvalue real parts within this of 0 are "zero" (centre / non-hyperbolic).
+    ``zero_tol``: eigenvalue real parts within this of 0 (relative to the largest eigenvalue
+    when that exceeds 1) are "zero" (centre / non-hyperbolic): Newton pins a double zero only
+    to ~1e-7, so its eigenvalue is ~1e-7 rather than 0.
     """
 
     iterations: int = 80
     patience: int = 8
     residual_tol: float = 1e-10
     merge_tol: float = 1e-6
-    zero_tol: float = 1e-8
+    zero_tol: float = 1e-6
 
     def __post_init__(self) -> None:
         for name in ("iterations", "patience"):
@@ -91,6 +94,12 @@ class Equilibria:
     def stable(self) -> np.ndarray:
         """``(E,)`` bool: every eigenvalue has a negative real part."""
         return np.array([kind in STABLE_KINDS for kind in self.kinds], dtype=bool)
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether an equilibrium has an eigenvalue on the imaginary axis: the field sits on
+        a bifurcation, where counting and classifying equilibria says nothing reliable."""
+        return any(kind in DEGENERATE_KINDS for kind in self.kinds)
 
     @property
     def signature(self) -> tuple[int, ...]:
@@ -310,28 +319,31 @@ def _oscillates(eigenvalues: np.ndarray) -> bool:
     return bool((np.abs(eigenvalues.imag) > 1e-9 * (1 + np.abs(eigenvalues))).any())
 
 
-def _event(left: Equilibria, right: Equilibria, low: float, high: float,
-           radius: float) -> BifurcationEvent:
-    """Name the change between the equilibria at the two ends of a small bracket."""
+def _compare(left: Equilibria, right: Equilibria,
+             radius: float) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
+    """Equilibria of two nearby fields matched by position: the pairs ``(i, j)`` whose
+    stability differs, and the points of those that appear, vanish or change kind (a
+    degenerate one, met at the end of a narrowed bracket, has not changed stability yet)."""
     pairs = _match(left.points, right.points, radius)
     changed = [(i, j) for i, j in pairs if left.unstable_dims[i] != right.unstable_dims[j]]
     matched_left, matched_right = {i for i, _ in pairs}, {j for _, j in pairs}
     involved = ([left.points[i] for i in range(len(left.points)) if i not in matched_left]
                 + [right.points[j] for j in range(len(right.points)) if j not in matched_right]
-                + [right.points[j] for _, j in changed])
+                + [right.points[j] for i, j in pairs if left.kinds[i] != right.kinds[j]])
+    return changed, involved
+
+
+def _event_kind(left: Equilibria, right: Equilibria, radius: float) -> str:
+    """Name the change between the equilibria on either side of an event (see EVENT_KINDS)."""
+    changed, _ = _compare(left, right, radius)
     step = abs(len(right.points) - len(left.points))
     if step == 0 and changed:
         oscillating = any(_oscillates(left.eigenvalues[i]) or _oscillates(right.eigenvalues[j])
                           for i, j in changed)
-        kind = "hopf" if oscillating else "stability change"
-    elif step == 2:
-        kind = "pitchfork" if changed else "saddle-node"
-    elif step % 2 == 1:
-        kind = "boundary"
-    else:
-        kind = "other"
-    point = np.mean(involved, axis=0) if involved else np.full(left.points.shape[1], np.nan)
-    return BifurcationEvent(0.5 * (low + high), kind, point, (low, high))
+        return "hopf" if oscillating else "stability change"
+    if step == 2:
+        return "pitchfork" if changed else "saddle-node"
+    return "boundary" if step % 2 == 1 else "other"
 
 
 def continue_equilibria(family: FieldFamily, positions, starts,
@@ -342,8 +354,9 @@ def continue_equilibria(family: FieldFamily, positions, starts,
 
     Newton starts from ``starts (N, D)`` at every position, then once more from the equilibria
     found at the neighbouring positions (the continuation's predictor). Wherever the
-    :attr:`Equilibria.signature` differs between neighbours, the change is located by bisection
-    to within ``precision`` (in parameter units) and named by :func:`_event`. The search box is
+    :attr:`Equilibria.signature` differs between neighbours (positions whose field is
+    :attr:`~Equilibria.degenerate` are skipped), the change is located by bisection
+    to within ``precision`` (in parameter units) and named by :func:`_event_kind`. The search box is
     the bounding box of ``starts``: an equilibrium crossing its edge is a ``boundary`` event.
     """
     positions = np.asarray(positions, dtype=np.float64)
@@ -359,7 +372,10 @@ def continue_equilibria(family: FieldFamily, positions, starts,
     found = [_merged(a, b, settings.merge_tol * float(np.max(high - low)))
              for a, b in zip(found, again)]
     branches, stable = _branches(found, radius)
-    changes = [s for s in range(len(found) - 1) if found[s].signature != found[s + 1].signature]
+    # A position that happens to sit on a bifurcation is skipped: its neighbours bracket it.
+    regular = [s for s in range(len(found)) if not found[s].degenerate]
+    changes = [(i, j) for i, j in zip(regular, regular[1:])
+               if found[i].signature != found[j].signature]
     events = _locate(family, positions, found, changes, starts, low, high, settings, precision,
                      radius)
     return Continuation(positions, tuple(found), branches, stable, tuple(events))
@@ -391,25 +407,26 @@ def _merged(first: Equilibria, second: Equilibria, radius: float) -> Equilibria:
 
 
 def _locate(family: FieldFamily, positions: np.ndarray, found: list[Equilibria],
-            changes: list[int], starts: np.ndarray, low: np.ndarray, high: np.ndarray,
-            settings: NewtonSettings, precision: float, radius: float,
+            changes: list[tuple[int, int]], starts: np.ndarray, low: np.ndarray,
+            high: np.ndarray, settings: NewtonSettings, precision: float, radius: float,
             splits: int = 7) -> list[BifurcationEvent]:
-    """Narrow every bracket ``[positions[s], positions[s + 1]]`` in ``changes`` below
+    """Narrow every bracket ``[positions[i], positions[j]]`` of ``changes`` below
     ``precision`` and name each event from the equilibria at its ends.
 
     Each round solves ``splits`` interior points of every bracket in one batched Newton run
     (seeded with a coarse grid and the equilibria at both ends) and keeps the sub-bracket where
-    the signature first differs from the left end's: the width shrinks ``splits + 1`` times per
-    run, where plain bisection would need three runs for the same.
+    the signature first differs from the left end's (a degenerate field counts as different:
+    it sits on the event): the width shrinks ``splits + 1`` times per run, where plain
+    bisection would need three runs for the same.
     """
     if not changes:
         return []
     dim = starts.shape[1]
     coarse = grid_starts(low, high, max(2, round(len(starts) ** (1 / dim) / 2)))
-    lo = positions[changes].copy()
-    hi = positions[[s + 1 for s in changes]].copy()
-    left = [found[s] for s in changes]
-    right = [found[s + 1] for s in changes]
+    lo = positions[[i for i, _ in changes]]
+    hi = positions[[j for _, j in changes]]
+    left = [found[i] for i, _ in changes]
+    right = [found[j] for _, j in changes]
     fractions = np.arange(1, splits + 1) / (splits + 1)
     while np.max(hi - lo) > precision:
         inner = lo[:, None] + (hi - lo)[:, None] * fractions[None]  # (events, splits)
@@ -418,14 +435,23 @@ def _locate(family: FieldFamily, positions: np.ndarray, found: list[Equilibria],
                         low, high, settings)
         for k in range(len(changes)):
             row = solved[k * splits:(k + 1) * splits]
-            differs = [j for j, here in enumerate(row) if here.signature != left[k].signature]
+            differs = [j for j, here in enumerate(row)
+                       if here.degenerate or here.signature != left[k].signature]
             first = differs[0] if differs else splits
             if first > 0:
                 lo[k], left[k] = inner[k, first - 1], row[first - 1]
             if first < splits:
                 hi[k], right[k] = inner[k, first], row[first]
-    events = [_event(a, b, float(l), float(h), radius)
-              for a, b, l, h in zip(left, right, lo, hi)]
+    events = []
+    for k, (i, j) in enumerate(changes):
+        # The kind is read at the grid positions, away from the event: at the ends of the
+        # narrowed bracket the equilibria are nearly degenerate (two roots 1e-3 apart, or one
+        # double root found where f only grazes zero), and counting them is fragile there.
+        _, involved = _compare(left[k], right[k], radius)
+        point = np.mean(involved, axis=0) if involved else np.full(dim, np.nan)
+        events.append(BifurcationEvent(float(0.5 * (lo[k] + hi[k])),
+                                       _event_kind(found[i], found[j], radius), point,
+                                       (float(lo[k]), float(hi[k]))))
     log.debug("continuation: %d events", len(events))
     return events
 

@@ -43,15 +43,16 @@ def hopf(offset: float):
     return family
 
 
-def continuation(family, dim: int) -> nc.Continuation:
+def continuation(family, dim: int, positions=np.linspace(-1.0, 0.77, 100)) -> nc.Continuation:
     starts = nc.grid_starts([-2.0] * dim, [2.0] * dim, 41 if dim == 1 else 12)
-    return nc.continue_equilibria(family, np.linspace(-1.0, 0.77, 100), starts)
+    return nc.continue_equilibria(family, positions, starts)
+
+
+FAMILIES = [(saddle_node, 1, "saddle-node"), (pitchfork, 1, "pitchfork"), (hopf, 2, "hopf")]
 
 
 @pytest.mark.parametrize("offset", OFFSETS)
-@pytest.mark.parametrize("family, dim, kind", [(saddle_node, 1, "saddle-node"),
-                                               (pitchfork, 1, "pitchfork"),
-                                               (hopf, 2, "hopf")])
+@pytest.mark.parametrize("family, dim, kind", FAMILIES)
 def test_events_found_at_the_known_parameter(family, dim, kind, offset):
     result = continuation(family(offset), dim)
     assert [event.kind for event in result.events] == [kind]
@@ -60,6 +61,16 @@ def test_events_found_at_the_known_parameter(family, dim, kind, offset):
     assert event.bracket[0] <= event.position <= event.bracket[1]
     assert event.bracket[1] - event.bracket[0] <= 1e-6
     np.testing.assert_allclose(event.point, np.zeros(dim), atol=1e-2)
+
+
+@pytest.mark.parametrize("family, dim, kind", FAMILIES)
+def test_an_event_on_a_grid_position_is_found_once(family, dim, kind):
+    """Position 50 of 101 on [-1, 1] is the bifurcation itself, where the field is degenerate
+    (a double zero, a centre): its neighbours bracket one event of the right kind."""
+    result = continuation(family(0.0), dim, np.linspace(-1.0, 1.0, 101))
+    assert result.equilibria[50].degenerate
+    assert [event.kind for event in result.events] == [kind]
+    assert abs(result.events[0].position) < 1e-3
 
 
 def test_saddle_node_branches_and_stability():
