@@ -8,7 +8,8 @@ This module finds that bifurcation in arrays (no plotting):
   de-duplicated and classified from the Jacobian's eigenvalues.
 - :func:`continue_equilibria`: the equilibria of a one-parameter family of fields at many
   parameter values at once, tracked into branches, with the parameter values where their number
-  or stability changes located by bisection and named (saddle-node, pitchfork, Hopf, ...).
+  or stability changes located by repeated subdivision and named (saddle-node, pitchfork,
+  Hopf, ...).
 - :func:`line_field_family`: the family a model defines when x(0) moves along a segment.
 
 A *field* here is a callable on a batch of points. Batched Newton differentiates the summed
@@ -75,15 +76,16 @@ class NewtonSettings:
                 raise ValueError(f"{name}={value!r}: must be an integer >= 1")
         for name in ("residual_tol", "merge_tol", "zero_tol"):
             value = getattr(self, name)
-            if not value > 0:
+            if not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"{name}={value!r}: must be a number > 0")
 
 
 @dataclass(frozen=True)
 class Equilibria:
     """The equilibria of one field: ``points (E, D)``, ``eigenvalues (E, D)`` complex (of the
-    Jacobian at each point, sorted by real then imaginary part), ``unstable_dims (E,)`` the number of
-    eigenvalues with positive real part, ``kinds`` (E names from :data:`EQUILIBRIUM_KINDS`)."""
+    Jacobian at each point, sorted by real then imaginary part), ``unstable_dims (E,)`` the
+    number of eigenvalues with positive real part, ``kinds`` (E names from
+    :data:`EQUILIBRIUM_KINDS`)."""
 
     points: np.ndarray
     eigenvalues: np.ndarray
@@ -355,7 +357,7 @@ def continue_equilibria(family: FieldFamily, positions, starts,
     Newton starts from ``starts (N, D)`` at every position, then once more from the equilibria
     found at the neighbouring positions (the continuation's predictor). Wherever the
     :attr:`Equilibria.signature` differs between neighbours (positions whose field is
-    :attr:`~Equilibria.degenerate` are skipped), the change is located by bisection
+    :attr:`~Equilibria.degenerate` are skipped), the change is located by subdivision
     to within ``precision`` (in parameter units) and named by :func:`_event_kind`. The search box is
     the bounding box of ``starts``: an equilibrium crossing its edge is a ``boundary`` event.
     """
@@ -474,7 +476,10 @@ def line_field_family(model: TaskModel | FlowModel, start, end, t: float = 0.0) 
         context = sample_context(flow, points, t)
 
         def field(x: Tensor, which: Tensor) -> Tensor:
-            return flow.field_at(t, x, tuple(c[which] for c in context))
+            device = context[0].device if context else next(flow.parameters()).device
+            which = which.to(device)
+            values = flow.field_at(t, x.to(device), tuple(c[which] for c in context))
+            return values.to(x.device)  # Newton runs on the CPU; the model stays where it is
 
         return field
 

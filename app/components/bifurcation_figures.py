@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import ncode_core as nc
-from app.components.figures import SAMPLE_COLORS, with_separators
+from app.components.figures import with_separators
 
 # kind -> (marker symbol, colour): filled symbols attract (stable), open ones repel or split.
 EQUILIBRIUM_STYLE: dict[str, tuple[str, str]] = {
@@ -26,6 +26,7 @@ EQUILIBRIUM_STYLE: dict[str, tuple[str, str]] = {
     "non-hyperbolic": ("square-open", "#7f7f7f"),
 }
 EVENT_COLOR = "#ff7f0e"
+MARKER_COLOR = "#34495e"  # the current x(0); not red or green, which mean stability here
 
 
 def add_equilibria(fig: go.Figure, equilibria: nc.Equilibria,
@@ -45,12 +46,18 @@ def add_equilibria(fig: go.Figure, equilibria: nc.Equilibria,
     return fig
 
 
-def _segments(positions: np.ndarray, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Polyline pieces ``(K, 2)`` of ``(position, value)`` joining neighbours s, s+1 of every
-    branch where ``mask (B, S - 1)`` holds, NaN-separated (one trace for all of them)."""
-    pieces = [np.array([[positions[s], values[b, s]], [positions[s + 1], values[b, s + 1]]])
-              for b, s in zip(*np.nonzero(mask))]
-    return with_separators(pieces)
+def _runs(positions: np.ndarray, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Polylines ``(K, 2)`` of ``(position, value)``, NaN-separated, one per run of
+    consecutive steps s -> s+1 of a branch where ``mask (B, S - 1)`` holds. Whole runs rather
+    than one piece per step, so a dashed line shows its dashes."""
+    lines = []
+    for b in range(mask.shape[0]):
+        steps = np.flatnonzero(mask[b])
+        for run in np.split(steps, np.flatnonzero(np.diff(steps) > 1) + 1):
+            if run.size:
+                index = np.arange(run[0], run[-1] + 2)
+                lines.append(np.stack([positions[index], values[b, index]], axis=1))
+    return with_separators(lines)
 
 
 def bifurcation_diagram_figure(continuation: nc.Continuation, marker: float | None = None,
@@ -75,7 +82,7 @@ def bifurcation_diagram_figure(continuation: nc.Continuation, marker: float | No
         first = col == 1
         for name, mask, dash, color in (("stable", both_stable, "solid", "#2ca02c"),
                                         ("unstable", joined & ~both_stable, "dash", "#d62728")):
-            line = _segments(s, values, mask)
+            line = _runs(s, values, mask)
             fig.add_trace(go.Scatter(x=line[:, 0] if len(line) else [],
                                      y=line[:, 1] if len(line) else [], mode="lines",
                                      name=name, legendgroup=name, showlegend=first,
@@ -84,11 +91,14 @@ def bifurcation_diagram_figure(continuation: nc.Continuation, marker: float | No
         fig.add_trace(go.Scatter(x=s[single[1]], y=values[single], mode="markers",
                                  name="isolated", showlegend=False,
                                  marker=dict(color=np.where(stable[single], "#2ca02c",
-                                                            "#d62728"), size=5)), 1, col)
+                                                            "#d62728").tolist(), size=5)),
+                      1, col)
         events = continuation.events
         fig.add_trace(go.Scatter(
             x=[e.position for e in events], y=[e.point[k] for e in events],
-            mode="markers+text", text=[e.kind for e in events], textposition="top center",
+            mode="markers+text", text=[e.kind for e in events],
+            textposition=["top right" if e.position < 0.5 * (s[0] + s[-1]) else "top left"
+                          for e in events],
             name="bifurcation", legendgroup="events", showlegend=first,
             marker=dict(symbol="diamond", size=12, color=EVENT_COLOR,
                         line=dict(color="black", width=1))), 1, col)
@@ -96,7 +106,7 @@ def bifurcation_diagram_figure(continuation: nc.Continuation, marker: float | No
             fig.add_vline(x=event.position, line=dict(color=EVENT_COLOR, dash="dot", width=1),
                           row=1, col=col)
         if marker is not None:
-            fig.add_vline(x=marker, line=dict(color=SAMPLE_COLORS[1], width=2), row=1, col=col)
+            fig.add_vline(x=marker, line=dict(color=MARKER_COLOR, width=2), row=1, col=col)
     fig.update_xaxes(title_text=position_title, range=[s[0], s[-1]])
     fig.update_layout(title=dict(text="Bifurcation diagram: equilibria of the field of x(0)",
                                  x=0.01, font=dict(size=14)), height=380,

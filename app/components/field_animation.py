@@ -25,14 +25,15 @@ def _controls(times: np.ndarray) -> dict:
     buttons = [dict(label="Play", method="animate", args=[None, {**step, "fromcurrent": True}]),
                dict(label="Pause", method="animate",
                     args=[[None], {**step, "frame": dict(duration=0, redraw=False)}])]
-    slider = dict(active=0, x=0.1, len=0.9, y=-0.05, currentvalue=dict(prefix="t = "),
+    slider = dict(active=0, x=0.1, len=0.9, y=0, xanchor="left", yanchor="top",
+                  pad=dict(b=10, t=50), currentvalue=dict(prefix="t = "),
                   steps=[dict(label=f"{t:.2f}", method="animate",
                               args=[[f"{t:.4f}"], {**step, "frame": dict(duration=0,
                                                                           redraw=False)}])
                          for t in times])
     return dict(updatemenus=[dict(type="buttons", buttons=buttons, direction="left",
-                                  x=0.0, y=-0.05, xanchor="left", yanchor="top",
-                                  showactive=False, pad=dict(t=30))],
+                                  x=0.1, y=0, xanchor="right", yanchor="top",
+                                  showactive=False, pad=dict(r=10, t=87))],
                 sliders=[slider])
 
 
@@ -67,8 +68,9 @@ def field_animation_figure(movie: nc.FieldMovie, grid_shape: tuple[int, int] | N
                            title: str = "The field over time",
                            color: str = SAMPLE_COLORS[0]) -> go.Figure:
     """Animate ``movie`` over its times. 2-D (``grid_shape = (rows, cols)`` of the points,
-    row-major as from ``nc.grid``): arrows of f(x; theta(t)) and the sample's path so far;
-    1-D: the curve f(x; theta(t)) against x with the sample's x(t) on the axis."""
+    row-major as from ``nc.grid``): arrows of f(x; theta(t)), their length the speed on one
+    scale for all frames, and the sample's path so far; 1-D: the curve f(x; theta(t)) against
+    x with the sample's x(t) on the axis."""
     planar = movie.points.shape[1] == 2
     frames = (_plane_frames(movie, grid_shape) if planar else _line_frames(movie))
     names = ("f(x; theta(t))", "x(s), s <= t", "x(t)")
@@ -90,8 +92,8 @@ def field_animation_figure(movie: nc.FieldMovie, grid_shape: tuple[int, int] | N
         fig.update_xaxes(title="x")
         fig.add_hline(y=0, line=dict(color="grey", width=1))
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=14)), height=420,
-                      margin=dict(l=40, r=10, t=40, b=90), showlegend=False, **_controls(
-                          movie.times))
+                      margin=dict(l=40, r=10, t=40, b=120), showlegend=False,
+                      **_controls(movie.times))
     return fig
 
 

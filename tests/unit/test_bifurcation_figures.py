@@ -54,7 +54,7 @@ def test_every_equilibrium_kind_has_a_style():
 
 
 def segments(trace) -> list[tuple]:
-    """((x0, y0), (x1, y1)) pieces of a NaN-separated polyline trace."""
+    """The polylines ((x0, y0), (x1, y1), ...) of a NaN-separated trace."""
     x, y = np.asarray(trace.x, float), np.asarray(trace.y, float)
     pieces, current = [], []
     for point in zip(x, y):
@@ -73,8 +73,8 @@ def test_diagram_stable_solid_unstable_dashed_event_marked():
     assert stable.line.dash == "solid" and unstable.line.dash == "dash"
     assert set(segments(stable)) == {((0, 0), (1, 0)), ((2, -0.5), (3, -1.0)),
                                      ((2, 0.5), (3, 1.0))}
-    # the segment into the position where the branch turned unstable is dashed
-    assert set(segments(unstable)) == {((1, 0), (2, 0)), ((2, 0), (3, 0))}
+    # from the position before the branch turned unstable on, it is one dashed run
+    assert set(segments(unstable)) == {((1, 0), (2, 0), (3, 0))}
     (events,) = named["bifurcation"]
     assert list(events.x) == [1.5] and list(events.y) == [0.0] and list(events.text) == [
         "pitchfork"]
