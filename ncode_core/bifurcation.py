@@ -254,16 +254,16 @@ def _solve(family: FieldFamily, parameters: np.ndarray, starts: np.ndarray, low:
     low_t, high_t = torch.as_tensor(low, **options), torch.as_tensor(high, **options)
     points, ok = _newton(field, start, low_t, high_t, settings)
     keep = _unique(points, ok, settings.merge_tol * float((high_t - low_t).max()))
-    which = torch.arange(len(parameters)).repeat_interleave(points.shape[1])
-    _, jac = jacobians(field, points.reshape(-1, points.shape[-1]), which)
-    eigenvalues = torch.linalg.eigvals(jac).reshape(points.shape).numpy()
+    which, column = keep.nonzero(as_tuple=True)
+    _, jac = jacobians(field, points[which, column], which)
+    eigenvalues = np.full(points.shape, np.nan, dtype=complex)
+    eigenvalues[which.numpy(), column.numpy()] = torch.linalg.eigvals(jac).numpy()
     points_np, keep_np = points.numpy(), keep.numpy()
     result = []
     for s in range(len(parameters)):
         chosen = np.where(keep_np[s])[0]
         order = chosen[np.lexsort(points_np[s, chosen].T[::-1])] if chosen.size else chosen
-        values = eigenvalues[s, order]
-        values = np.sort_complex(values)  # by real part, then imaginary part
+        values = np.sort_complex(eigenvalues[s, order])  # by real part, then imaginary part
         unstable, kinds = classify(values, settings.zero_tol)
         result.append(Equilibria(points_np[s, order], values, unstable, kinds))
     return result
@@ -411,7 +411,7 @@ def _merged(first: Equilibria, second: Equilibria, radius: float) -> Equilibria:
 def _locate(family: FieldFamily, positions: np.ndarray, found: list[Equilibria],
             changes: list[tuple[int, int]], starts: np.ndarray, low: np.ndarray,
             high: np.ndarray, settings: NewtonSettings, precision: float, radius: float,
-            splits: int = 7) -> list[BifurcationEvent]:
+            splits: int = 15) -> list[BifurcationEvent]:
     """Narrow every bracket ``[positions[i], positions[j]]`` of ``changes`` below
     ``precision`` and name each event from the equilibria at its ends.
 
@@ -419,7 +419,7 @@ def _locate(family: FieldFamily, positions: np.ndarray, found: list[Equilibria],
     (seeded with a coarse grid and the equilibria at both ends) and keeps the sub-bracket where
     the signature first differs from the left end's (a degenerate field counts as different:
     it sits on the event): the width shrinks ``splits + 1`` times per run, where plain
-    bisection would need three runs for the same.
+    bisection would need four runs for the same.
     """
     if not changes:
         return []
@@ -490,11 +490,12 @@ def _state_starts(model: TaskModel | FlowModel, data_dim: int, half_width: float
                   per_side: int | None) -> np.ndarray:
     """Newton starts on a grid of ``[-half_width, half_width]^D`` in the model's ODE state
     (``D`` includes ANODE's augmented coordinates): ``(per_side ** D, D)``; ``per_side=None``
-    keeps about 100 starts whatever D (10 per axis in the plane, 3 in 4-D)."""
+    keeps about 64 starts whatever D (8 per axis in the plane, 3 in 4-D): the continuation
+    also starts from the neighbouring positions' equilibria, so a coarse grid suffices."""
     flow = model.flow if isinstance(model, TaskModel) else model
     probe = torch.zeros(1, data_dim, dtype=next(flow.parameters()).dtype)
     dim = flow.initial_state(probe)[0].shape[1]
-    per_side = max(3, round(100 ** (1 / dim))) if per_side is None else per_side
+    per_side = max(3, round(64 ** (1 / dim))) if per_side is None else per_side
     return grid_starts(np.full(dim, -half_width), np.full(dim, half_width), per_side)
 
 
@@ -516,7 +517,7 @@ def equilibria_along_line(model: TaskModel | FlowModel, start, end, count: int =
                           precision: float = 1e-4) -> Continuation:
     """:func:`continue_equilibria` of :func:`line_field_family` at ``count`` positions in
     [0, 1] (events located to within ``precision`` of the line's length), Newton started on a
-    ``per_side``-per-axis grid (default: about 100 starts) of the box ``[-half_width,
+    ``per_side``-per-axis grid (default: about 64 starts) of the box ``[-half_width,
     half_width]^D`` of the ODE state."""
     if count < 2:
         raise ValueError(f"count={count!r}: must be an integer >= 2")
