@@ -50,11 +50,12 @@ def _state_coordinates(flow: FlowModel, x: Tensor) -> Tensor:
 
 
 def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Tensor, ...]:
-    """The context that fixes one sample's vector field at time ``t``, each tensor ``(1, ...)``.
+    """The context that fixes one sample's vector field at time ``t``, each tensor ``(1, ...)``
+    (``(B, ...)`` for a batch of samples).
 
     Args:
         model: a TaskModel or its flow.
-        x0: the sample's initial point, shape ``(d,)``.
+        x0: the sample's initial point, shape ``(d,)``, or a batch of them ``(B, d)``.
         t: time at which the field is taken (only changes anything for closed-loop N-CODE).
 
     Returns:
@@ -64,7 +65,7 @@ def sample_context(model: TaskModel | FlowModel, x0, t: float = 0.0) -> tuple[Te
         The field's parameters are ``theta = flow.system.theta(control)``.
     """
     flow = _flow(model)
-    point = _as_tensor(x0, flow).reshape(1, -1)
+    point = _as_tensor(np.atleast_2d(x0), flow)
     with torch.no_grad():
         if t <= 0:
             return tuple(flow.initial_state(point)[1:])
@@ -127,6 +128,41 @@ def vector_field(model: TaskModel | FlowModel, x0, bounds: Bounds, resolution: i
     values = field_values(model, points, sample_context(model, x0, t), t)
     shape = (resolution, resolution)
     return VectorField(xs, ys, values[:, 0].reshape(shape), values[:, 1].reshape(shape))
+
+
+def is_closed_loop(model: TaskModel | FlowModel) -> bool:
+    """Whether a sample's field changes along its trajectory (closed-loop N-CODE: theta(t)
+    evolves by the control law); every other family's field is fixed per sample."""
+    flow = _flow(model)
+    return flow.controlled and getattr(flow.system, "law", None) is not None
+
+
+@dataclass
+class FieldMovie:
+    """One sample's field over time: ``times (T,)``; ``points (N, d)`` where it is evaluated;
+    ``values (T, N, d)`` the field ``f(x; theta(t))`` there; ``path (T, d)`` the sample's x(t)."""
+
+    times: np.ndarray
+    points: np.ndarray
+    values: np.ndarray
+    path: np.ndarray
+
+
+def field_over_time(model: TaskModel | FlowModel, x0, points, n_times: int = 20,
+                    horizon: float | None = None) -> FieldMovie:
+    """The field sample ``x0 (d,)`` sees at ``n_times`` times on ``[0, horizon]`` (default the
+    flow's T), at ``points (N, d)``: one solve of the sample's trajectory, then one field
+    evaluation per time with that time's context (closed loop: theta(t) changes the field)."""
+    flow = _flow(model)
+    end = flow.integration_time if horizon is None else horizon
+    times = torch.linspace(0.0, float(end), n_times, **_like(flow))
+    with torch.no_grad():
+        path = flow(_as_tensor(np.atleast_2d(x0), flow), times)
+    points = np.asarray(points, dtype=np.float64)
+    values = [field_values(flow, points, tuple(c[index] for c in path.context), float(t))
+              for index, t in enumerate(_numpy(times))]
+    return FieldMovie(_numpy(times), points, np.stack(values),
+                      _numpy(path.x[:, 0, : points.shape[1]]))
 
 
 def _interpolate(field: VectorField, points: np.ndarray) -> np.ndarray:
@@ -263,19 +299,12 @@ def reflection_picture(model: TaskModel, input_range: float = 1.0, n_paths: int 
     x0 = np.linspace(-input_range, input_range, n_paths)
     paths = trajectories(flow, x0[:, None], n_times)
     positions = np.linspace(-1.5 * input_range, 1.5 * input_range, n_positions)
-    rows = []
-    if flow.controlled and getattr(flow.system, "law", None) is not None:  # closed loop
-        with torch.no_grad():
-            sample_path = flow(_as_tensor([[sample]], flow), _as_tensor(paths.times, flow))
-        for index, t in enumerate(paths.times):
-            context = tuple(c[index] for c in sample_path.context)
-            rows.append(field_values(flow, positions[:, None], context, t)[:, 0])
+    if is_closed_loop(flow):
+        field = field_over_time(flow, [sample], positions[:, None], n_times).values[..., 0]
     else:
-        context = sample_context(flow, [sample])
-        row = field_values(flow, positions[:, None], context)[:, 0]
-        rows = [row] * len(paths.times)
-    return ReflectionPicture(paths.times, x0, paths.x[:, :, 0], positions, np.stack(rows),
-                             float(sample))
+        row = field_values(flow, positions[:, None], sample_context(flow, [sample]))[:, 0]
+        field = np.stack([row] * len(paths.times))
+    return ReflectionPicture(paths.times, x0, paths.x[:, :, 0], positions, field, float(sample))
 
 
 @dataclass

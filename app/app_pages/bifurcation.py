@@ -1,4 +1,5 @@
-"""Bifurcation explorer: move x(0) along a line across the class boundary; watch the field switch."""
+"""Bifurcation explorer: move x(0) along a line across the class boundary; watch the field switch,
+its equilibria and their stability, and the bifurcations where they change."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 
 import ncode_core as nc
 from app import resources, state
-from app.components import figures
+from app.components import bifurcation_figures, figures
 from app.components.views import plane_bounds
 
 st.title("Bifurcation explorer")
@@ -42,10 +43,27 @@ position = columns[2].slider("Position of x(0) on the line", 0.0, 1.0, 0.3, 0.01
 direction = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
 start, end = np.zeros(2), reach * direction
 point = start + position * (end - start)
+bounds = plane_bounds(task)
+POSITIONS = 100  # continuation grid along the line (the < 1 s redraw target is for 100)
+
+
+def continuation() -> nc.Continuation:
+    """Equilibria along the line, recomputed only when the model or the line changes (moving
+    x(0) on the line only moves the marker)."""
+    serial = (live.serial, live.steps) if source == "current lab model" else None
+    key = (source, serial, angle, reach)
+    cached = st.session_state.get("bif_continuation")
+    if cached is None or cached["key"] != key:
+        result = nc.equilibria_along_line(model, start, end, POSITIONS, half_width=bounds[1])
+        cached = {"key": key, "value": result}
+        st.session_state["bif_continuation"] = cached
+    return cached["value"]
+
 
 try:
+    branches = continuation()
+    equilibria = nc.sample_equilibria(model, point, half_width=bounds[1])
     diagram = nc.bifurcation_line(model, start, end, count=61, task=task)
-    bounds = plane_bounds(task)
     field_grid = nc.vector_field(model, point, bounds, 20)
     lines = nc.streamlines(field_grid, 8)
     path = nc.trajectories(model, point[None], n_times=30).x[:, 0, :2]
@@ -64,8 +82,22 @@ with left:
                     line=dict(color="black", dash="dash"))
     st.plotly_chart(fig, key="bif_plane")
 with right:
-    st.plotly_chart(figures.vector_field_figure(field_grid, lines, point,
-                                                f"Field of x(0) = ({point[0]:.2f}, "
-                                                f"{point[1]:.2f})", path=path),
-                    key="bif_field")
+    fig = figures.vector_field_figure(field_grid, lines, point, f"Field of x(0) = ({point[0]:.2f}"
+                                      f", {point[1]:.2f}) and its equilibria", path=path)
+    st.plotly_chart(bifurcation_figures.add_equilibria(fig, equilibria), key="bif_field")
+
+state_dim = branches.branches.shape[2]
+st.plotly_chart(bifurcation_figures.bifurcation_diagram_figure(branches, marker=position),
+                key="bif_equilibria")
+st.caption(f"Equilibria of f(x; theta) searched by Newton from a grid in the box "
+           f"[{-bounds[1]:.1f}, {bounds[1]:.1f}]^{state_dim} of the ODE state at {POSITIONS} "
+           "positions; stable solid, unstable dashed. A *boundary* event is an equilibrium "
+           "entering or leaving that box, not a bifurcation."
+           + (" The state includes augmented coordinates: the markers show its first two."
+              if state_dim > 2 else ""))
+rows = bifurcation_figures.event_rows(branches, start, end)
+if rows:
+    st.dataframe(rows, key="bif_events", hide_index=True)
+else:
+    st.info("No change in the number or stability of the equilibria along this line.")
 st.plotly_chart(figures.bifurcation_figure(diagram, marker=position), key="bif_diagram")

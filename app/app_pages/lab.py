@@ -6,10 +6,10 @@ import streamlit as st
 
 import ncode_core as nc
 from app import resources, state
-from app.components import forms, live_panel
+from app.components import field_animation, forms, live_panel
 from app.components import settings as S
 from app.components.controller import FAILED, RUNNING, LiveTraining
-from app.components.views import ViewOptions, lab_views
+from app.components.views import ViewOptions, as_numpy, lab_views
 
 REFRESH_S = 0.1  # run_every of the training fragment; each run trains one adaptive chunk
 
@@ -166,6 +166,11 @@ def model_views() -> None:
         if right and right in views:
             with columns[1]:
                 st.plotly_chart(views[right], key=f"lab_{right}")
+    if nc.is_closed_loop(current.model):  # theta(t) moves the field: show it moving
+        inputs = as_numpy(current.task.x_test)
+        st.plotly_chart(field_animation.closed_loop_animation(
+            current.model, samples[0][: inputs.shape[1]], inputs, horizon=horizon),
+            key="lab_field_animation")
 
 
 live_training()

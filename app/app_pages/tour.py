@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+import ncode_core as nc
 from app import resources, state
-from app.components import forms
+from app.components import field_animation, forms
 from app.components import settings as S
 from app.components.controller import LiveTraining
+from app.components.views import as_numpy
 
 STEPS = [
     ("A NODE cannot learn the reflection",
@@ -61,6 +63,14 @@ st.subheader(title)
 st.markdown(text)
 available = {e["name"] for e in resources.manifest()}
 pretrained_name = f"{preset['task']}-{preset['model']}"
+if pretrained_name in available:
+    trained = resources.pretrained_trainer(pretrained_name)
+    if nc.is_closed_loop(trained.model):  # theta(t) moves the field: show it moving
+        inputs = as_numpy(trained.task.x_test)
+        st.plotly_chart(field_animation.closed_loop_animation(trained.model, inputs[0], inputs),
+                        key="tour_field_animation")
+        st.caption("The pretrained model: press Play to watch the field one sample sees "
+                   "change as its theta(t) evolves.")
 columns = st.columns(2)
 if columns[0].button("Open in the lab (untrained)", key="tour_go", type="primary",
                      icon=":material/play_circle:"):

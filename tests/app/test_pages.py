@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 import ncode_core as nc
@@ -149,13 +152,40 @@ def test_tour_preset_opens_the_lab():
     assert [t.value for t in at.title] == ["Toy lab"]
 
 
+def diagram_traces(at) -> dict:
+    """The bifurcation diagram's traces by name; fails when the page drew no diagram."""
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    diagrams = [c for c in charts if c["layout"].get("meta") == "bifurcation-diagram"]
+    assert len(diagrams) == 1, "the bifurcation diagram is missing"
+    return {trace.get("name"): trace for trace in diagrams[0]["data"]}
+
+
 def test_bifurcation_position_moves_the_marker():
     at = open_page("bifurcation")
     first = metrics(at, "class-1 score at x(0)")
+    continuation = at.session_state["bif_continuation"]["value"]
     at.slider(key="bif_position").set_value(0.95).run()
     second = metrics(at, "class-1 score at x(0)")
     assert first and second and first != second and not at.exception
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4
+    # moving x(0) on the line reuses the continuation; the diagram draws its branches
+    assert at.session_state["bif_continuation"]["value"] is continuation
+    traces = diagram_traces(at)
+    assert {"stable", "unstable", "bifurcation"} <= set(traces)
+    drawn = [y for name in ("stable", "unstable") for y in traces[name]["y"] if y is not None]
+    assert len(drawn) > 0
+    assert traces["unstable"]["line"]["dash"] == "dash"
+    assert traces["stable"]["line"].get("dash", "solid") == "solid"
+
+
+def test_bifurcation_line_change_recomputes_the_equilibria():
+    at = open_page("bifurcation")
+    before = at.session_state["bif_continuation"]["value"]
+    at.slider(key="bif_angle").set_value(200).run()
+    after = at.session_state["bif_continuation"]["value"]
+    assert after is not before and not at.exception
+    np.testing.assert_allclose(after.positions, np.linspace(0, 1, 100))
+    diagram_traces(at)
 
 
 @pytest.mark.parametrize("task", ["annuli", "reflection", "vanderpol"])
@@ -198,3 +228,28 @@ def test_tour_pretrained_preset_opens_the_trained_model():
     live = at.session_state["lab_live"]
     assert live.source == "annuli-ncode_open" and live.evaluation["test_accuracy"] > 0.9
     assert metrics(at, "test accuracy") == [f"{100 * live.evaluation['test_accuracy']:.1f} %"]
+
+
+def animations(at) -> list[dict]:
+    """Plotly specs of the page's animated charts (those with frames)."""
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [c for c in charts if c.get("frames")]
+
+
+def test_closed_loop_field_is_animated_in_the_lab():
+    at = open_page("lab", {**SMALL_ANNULI, "model": "ncode_closed"})
+    (movie,) = animations(at)
+    assert len(movie["frames"]) == 20 and len(movie["layout"]["sliders"][0]["steps"]) == 20
+    assert [b["label"] for b in movie["layout"]["updatemenus"][0]["buttons"]] == ["Play",
+                                                                                  "Pause"]
+    assert animations(open_page("lab", SMALL_ANNULI)) == []  # open loop: the field is fixed
+
+
+def test_tour_animates_the_closed_loop_step_only():
+    at = open_page("tour")
+    options = at.radio(key="tour_step").options
+    at.radio(key="tour_step").set_value(options[2]).run()  # closed-loop control
+    (movie,) = animations(at)
+    assert len(movie["frames"]) == 20 and not at.exception
+    at.radio(key="tour_step").set_value(options[1]).run()  # open loop
+    assert animations(at) == []

@@ -191,3 +191,19 @@ def test_vanderpol_reference_solves_its_ode():
     assert portrait.x_model.shape == portrait.x_target.shape == (41, 3)
     assert portrait.theta_model is not None
     np.testing.assert_allclose(portrait.x_model[0], portrait.x0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("family", ["ncode_closed", "ncode_open", "node"])
+def test_field_over_time_is_the_field_at_each_time(annuli_models, family):
+    model = annuli_models[family].model
+    x0 = [0.3, -0.2]
+    points = np.random.default_rng(1).normal(size=(9, 2))
+    movie = nc.field_over_time(model, x0, points, n_times=4)
+    assert movie.values.shape == (4, 9, 2) and movie.path.shape == (4, 2)
+    np.testing.assert_allclose(movie.path[0], x0, rtol=1e-12)
+    np.testing.assert_allclose(movie.times, np.linspace(0, model.flow.integration_time, 4))
+    for index, t in enumerate(movie.times):
+        expected = nc.field_values(model, points, nc.sample_context(model, x0, t), t)
+        np.testing.assert_allclose(movie.values[index], expected, rtol=1e-6, atol=1e-9)
+    changes = not np.allclose(movie.values[0], movie.values[-1], rtol=1e-9, atol=1e-12)
+    assert changes == nc.is_closed_loop(model) == (family == "ncode_closed")
