@@ -47,6 +47,7 @@ from ncode_core.models import (
     ClosedLoopNCODE,
     DataControlledNODE,
     FlowModel,
+    ModelInfo,
     OpenLoopNCODE,
     TaskModel,
     Trajectory,
@@ -73,6 +74,7 @@ from ncode_core.viz import (
     vector_field,
 )
 from ncode_core.runtime import set_threads
+from ncode_core.tasks import TaskUI, TourStep
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
 __all__ = [
@@ -95,6 +97,7 @@ __all__ = [
     "JobSpec",
     "JobStore",
     "MODELS",
+    "ModelInfo",
     "ModelConfig",
     "NODE",
     "OpenLoopNCODE",
@@ -109,6 +112,8 @@ __all__ = [
     "TASK_CONFIGS",
     "TERMINAL_STATES",
     "TaskModel",
+    "TaskUI",
+    "TourStep",
     "Trainer",
     "TrainingConfig",
     "Trajectory",

@@ -1,6 +1,7 @@
 """Continuous-time models: the baselines and N-CODE."""
 
 from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory
+from ncode_core.models.info import ModelInfo
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
@@ -13,6 +14,7 @@ __all__ = [
     "ClosedLoopNCODE",
     "DataControlledNODE",
     "FlowModel",
+    "ModelInfo",
     "NODE",
     "OpenLoopNCODE",
     "SelectDims",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -10,6 +11,7 @@ from torch import Tensor, nn
 from ncode_core.config import SolverConfig
 from ncode_core.dynamics.system import FlowSystem
 from ncode_core.integrate import solve
+from ncode_core.models.info import ModelInfo
 
 
 @dataclass
@@ -34,11 +36,13 @@ class FlowModel(nn.Module):
     """Base of NODE, ANODE, NODE-DC and N-CODE: maps x(0) to a :class:`Trajectory`.
 
     Subclasses set ``family`` (the registry key), ``controlled`` (True when the context is a
-    per-sample theta) and implement :meth:`initial_state`.
+    per-sample theta), ``info`` (label and options, :class:`ModelInfo`) and implement
+    :meth:`initial_state`.
     """
 
     family = ""
     controlled = False
+    info: ClassVar[ModelInfo]
 
     def __init__(self, system: FlowSystem, solver: SolverConfig, integration_time: float) -> None:
         super().__init__()

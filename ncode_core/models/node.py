@@ -10,12 +10,14 @@ from ncode_core.config import SolverConfig
 from ncode_core.dynamics.fields import SharedMLPField
 from ncode_core.dynamics.system import AutonomousSystem, DataControlledSystem
 from ncode_core.models.base import FlowModel
+from ncode_core.models.info import ModelInfo
 
 
 class NODE(FlowModel):
     """``dx/dt = f(x)``; state ``(x,)`` with x ``(B, d)``. Cannot cross trajectories."""
 
     family = "node"
+    info = ModelInfo("NODE", ("hidden", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, solver: SolverConfig, integration_time: float):
         super().__init__(AutonomousSystem(field), solver, integration_time)
@@ -33,6 +35,7 @@ class ANODE(FlowModel):
     """NODE on ``[x, 0]``: ``augment_dim`` zero dimensions appended; x ``(B, d + a)``."""
 
     family = "anode"
+    info = ModelInfo("ANODE", ("hidden", "augment_dim", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, augment_dim: int, solver: SolverConfig,
                  integration_time: float):
@@ -54,6 +57,7 @@ class DataControlledNODE(FlowModel):
     """``dx/dt = f([x, x(0)])`` (NODE-DC); state ``(x, x0)``, x0 carried unchanged."""
 
     family = "node_dc"
+    info = ModelInfo("NODE-DC (data-controlled)", ("hidden", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, solver: SolverConfig, integration_time: float):
         super().__init__(DataControlledSystem(field), solver, integration_time)

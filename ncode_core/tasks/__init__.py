@@ -3,12 +3,17 @@
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
 from ncode_core.tasks.reflection import ReflectionTask
+from ncode_core.tasks.ui import CountSplit, FractionSplit, TaskUI, TourStep
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_trajectories
 
 __all__ = [
     "AnnuliTask",
+    "CountSplit",
+    "FractionSplit",
     "ReflectionTask",
     "Task",
+    "TaskUI",
+    "TourStep",
     "VanDerPolTask",
     "sample_annuli",
     "step_generator",

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.models.base import TaskModel
+from ncode_core.tasks.ui import TaskUI
 
 
 def step_generator(seed: int, step: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -23,8 +24,8 @@ class Task:
     """A problem: data (made deterministically from the seed), models that fit it, loss, metrics.
 
     Subclasses define ``name``, ``families`` (registry model keys that fit), ``config_model``,
-    ``input_dim``, ``metric_names`` and implement the methods below. Data lives on ``device`` in
-    ``dtype``.
+    ``input_dim``, ``metric_names``, ``ui`` (what the dashboard needs, :class:`TaskUI`) and
+    implement the methods below. Data lives on ``device`` in ``dtype``.
     """
 
     name: ClassVar[str] = ""
@@ -33,6 +34,7 @@ class Task:
     input_dim: ClassVar[int] = 0
     metric_names: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    ui: ClassVar[TaskUI]
 
     def __init__(self, config: BaseModel, seed: int, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32) -> None:
