@@ -129,12 +129,15 @@ BUILDERS: dict[str, Callable[[object, ViewOptions], go.Figure]] = {
 }
 
 
-def view_names(live) -> list[str]:
-    """The views of ``live``'s task its model can show, main views first (``theta`` only for
-    controlled models)."""
-    ui = live.task.ui
+def ordered_views(ui: nc.TaskUI, controlled: bool) -> list[str]:
+    """A task's views, main views first; ``theta`` only when the model is ``controlled``."""
     ordered = [*ui.main_views, *(name for name in ui.views if name not in ui.main_views)]
-    return [name for name in ordered if name != "theta" or live.model.flow.controlled]
+    return [name for name in ordered if name != "theta" or controlled]
+
+
+def view_names(live) -> list[str]:
+    """The views of ``live``'s task its model can show (:func:`ordered_views`)."""
+    return ordered_views(live.task.ui, live.model.flow.controlled)
 
 
 def build_view(live, name: str, options: ViewOptions) -> go.Figure:
