@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+import ncode_core as nc
 from app.components import settings as lab_settings
 
 SETTINGS = "lab_settings"  # dict: the lab's flat settings (see components.settings)
@@ -14,19 +15,18 @@ LAB = "lab_live"  # LiveTraining of the lab (or None before the first build)
 COMPARE = "compare_live"  # dict name -> LiveTraining of the compare page
 QUERY_PROBLEMS = "query_problems"  # list[str]: values of the opening link that were refused
 URL_LOADED = "url_loaded"  # bool: the opening link's settings were read once
-SAMPLES = "lab_samples"  # task -> [[x, y], [x, y]]: samples A and B (1-D tasks use x only)
+SAMPLES = "lab_samples"  # task -> [A, B]: samples A and B, one coordinate per input dimension
 CHUNK = "chunk_s"  # longest training chunk (s); chunks adapt to the redraw time
 VIEW_EVERY = "view_every_s"  # seconds between refreshes of the lab's views while training
 PNG_CACHE = "png_cache"  # figure name -> PNG bytes
 
 DEFAULTS: dict[str, Any] = {
-    SETTINGS: lab_settings.defaults_for(lab_settings.DEFAULTS["task"]),
+    SETTINGS: lab_settings.DEFAULTS,
     LAB: None,
     COMPARE: {},
     QUERY_PROBLEMS: [],
     URL_LOADED: False,
-    SAMPLES: {"annuli": [[0.25, 0.1], [1.2, 0.4]], "reflection": [[0.5, 0.0], [-0.5, 0.0]],
-              "vanderpol": [[1.0, 0.0], [-1.0, 0.0]]},
+    SAMPLES: {name: [list(sample) for sample in cls.ui.samples] for name, cls in nc.TASKS.items()},
     CHUNK: 2.0,
     VIEW_EVERY: 5.0,
     PNG_CACHE: {},

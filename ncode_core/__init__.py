@@ -62,6 +62,7 @@ from ncode_core.models import (
     FieldBuilder,
     FlowModel,
     MLPFieldBuilder,
+    ModelInfo,
     OpenLoopNCODE,
     TaskModel,
     Trajectory,
@@ -100,6 +101,7 @@ from ncode_core.viz import (
     vector_field,
 )
 from ncode_core.runtime import set_threads
+from ncode_core.tasks import TaskUI, TourStep
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
 __all__ = [
@@ -131,6 +133,7 @@ __all__ = [
     "MLPFieldBuilder",
     "MODELS",
     "MODEL_FAMILIES",
+    "ModelInfo",
     "ModelConfig",
     "NODE",
     "NewtonSettings",
@@ -146,6 +149,8 @@ __all__ = [
     "TASK_CONFIGS",
     "TERMINAL_STATES",
     "TaskModel",
+    "TaskUI",
+    "TourStep",
     "Trainer",
     "TrainingConfig",
     "Trajectory",

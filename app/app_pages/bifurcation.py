@@ -11,21 +11,28 @@ import streamlit as st
 import ncode_core as nc
 from app import resources, state
 from app.components import bifurcation_figures, figures
-from app.components.views import plane_bounds
+from app.components.views import plot_bounds
 
 st.title("Bifurcation explorer")
 st.caption("For N-CODE every x(0) gets its own field through theta(0) = gamma(x(0)). Crossing "
            "the class boundary, gamma switches the field: the flow splits the data by a "
            "bifurcation rather than by bending one shared flow.")
 
+
+def explorable(task: str) -> bool:
+    """Whether the explorer applies: a two-class task on the plane (it has a decision map)."""
+    return "decision" in nc.TASKS[task].ui.views
+
+
 live = st.session_state.get(state.LAB)
 sources = []
-if live is not None and live.task.name == "annuli":
+if live is not None and explorable(live.task.name):
     sources.append("current lab model")
-annuli = [e for e in resources.manifest() if e["task"] == "annuli"]
-sources += [e["name"] for e in sorted(annuli, key=lambda e: not e["model"].startswith("ncode"))]
+planar = [e for e in resources.manifest() if explorable(e["task"])]
+sources += [e["name"] for e in sorted(planar, key=lambda e: not nc.MODELS[e["model"]].controlled)]
 if not sources:
-    st.info("Train an annuli model in the Toy lab or build the pretrained models first.")
+    st.info("Train a model on a two-class task in the plane (concentric annuli) in the Toy lab, "
+            "or build the pretrained models first.")
     st.stop()
 source = st.selectbox("Model", sources, key="bif_source")
 if source == "current lab model":
@@ -34,16 +41,16 @@ else:
     trainer = resources.pretrained_trainer(source)
     model, task = trainer.model, trainer.task
 
+bounds = plot_bounds(task)
 columns = st.columns(3)
 angle = columns[0].slider("Direction of the line (degrees)", 0, 359, 20, key="bif_angle")
 reach = columns[1].slider("Line length (from the centre)", 0.5, 2.0,
-                          float(task.config.outer_max), 0.05, key="bif_reach")
+                          float(min(max(bounds[1], 0.5), 2.0)), 0.05, key="bif_reach")
 position = columns[2].slider("Position of x(0) on the line", 0.0, 1.0, 0.3, 0.01,
                              key="bif_position")
 direction = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
 start, end = np.zeros(2), reach * direction
 point = start + position * (end - start)
-bounds = plane_bounds(task)
 POSITIONS = 100  # continuation grid along the line (the < 1 s redraw target is for 100)
 
 

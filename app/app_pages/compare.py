@@ -1,9 +1,10 @@
-"""Compare: a NODE and an N-CODE trained side by side on the same data and seed."""
+"""Compare: a baseline NODE and an N-CODE trained side by side on the same data and seed."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+import ncode_core as nc
 from app import resources, state
 from app.components import live_panel
 from app.components import settings as S
@@ -11,26 +12,28 @@ from app.components.controller import FAILED, RUNNING, LiveTraining
 from app.components.views import ViewOptions, lab_views
 
 REFRESH_S = 0.1
-MAIN_VIEWS = {"annuli": ("decision", "trajectories"), "reflection": ("paths",),
-              "vanderpol": ("portrait",)}
 
 st.title("Compare NODE and N-CODE")
-st.caption("Same task, data, seed, solver and optimiser; only the model differs. On the "
-           "reflection x -> -x a NODE's trajectories cannot cross, so its best test MSE stays "
-           "near the target variance; N-CODE drives it to zero.")
-
-columns = st.columns(3)
-task = columns[0].selectbox("Task", list(S.TASK_LABELS), format_func=S.TASK_LABELS.get,
-                            index=1, key="cmp_task")
-variant = columns[1].selectbox("N-CODE variant", ["ncode_open", "ncode_closed"],
-                               format_func=S.MODEL_LABELS.get, key="cmp_variant")
-seed = columns[2].number_input("Seed", 0, 9999, 0, key="cmp_seed")
+tasks = list(nc.TASKS)
+columns = st.columns(4)
+task = columns[0].selectbox("Task", tasks, format_func=S.task_label,
+                            index=tasks.index(S.default_task("compare")), key="cmp_task")
+families = nc.TASKS[task].families
+baselines = [name for name in families if not nc.MODELS[name].controlled]
+variants = [name for name in families if nc.MODELS[name].controlled]
+baseline = columns[1].selectbox("Baseline", baselines, format_func=S.model_label,
+                                key="cmp_baseline")
+variant = columns[2].selectbox("N-CODE variant", variants, format_func=S.model_label,
+                               key="cmp_variant")
+seed = columns[3].number_input("Seed", 0, 9999, 0, key="cmp_seed")
+st.caption("Same task, data, seed, solver and optimiser; only the model differs. "
+           + S.task_ui(task).compare_lesson)
 base = {**S.defaults_for(task), "seed": seed}
-configs = {name: S.to_run_config({**base, "model": name}) for name in ("node", variant)}
+configs = {name: S.to_run_config({**base, "model": name}) for name in (baseline, variant)}
 
 
 def reset() -> None:
-    st.session_state[state.COMPARE] = {name: LiveTraining(config, label=S.MODEL_LABELS[name])
+    st.session_state[state.COMPARE] = {name: LiveTraining(config, label=S.model_label(name))
                                        for name, config in configs.items()}
 
 
@@ -71,9 +74,12 @@ def side_by_side() -> None:
             st.subheader(live.label)
             live_panel.status_line(live)
             live_panel.metrics_row(live, f"cmp_{name}", compact=True)
-            views = lab_views(live, ViewOptions(resolution=15))
-            for view in MAIN_VIEWS[live.task.name]:
-                st.plotly_chart(views[view], key=f"cmp_{name}_{view}")
+            ui = live.task.ui
+            samples = tuple(tuple(sample) for sample in ui.samples)
+            views = lab_views(live, ViewOptions(samples=samples, resolution=15),
+                              list(ui.main_views))
+            for view, figure in views.items():
+                st.plotly_chart(figure, key=f"cmp_{name}_{view}")
             live_panel.curves(live, f"cmp_{name}_curves")
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+import ncode_core as nc
 from app import resources
+from app.components import settings as S
+
+
+def listing(labels: list[str]) -> str:
+    """``a, b or c``."""
+    return ", ".join(labels[:-1]) + " or " + labels[-1] if len(labels) > 1 else "".join(labels)
+
 
 st.title("N-CODE Studio")
 st.markdown(
@@ -14,20 +22,23 @@ st.markdown(
     "*closed-loop* control evolves theta with dtheta/dt = g(theta, x, t)."
 )
 st.subheader("Pages")
+tour_steps = sum(len(cls.ui.tour) for cls in nc.TASKS.values())
 rows = [
-    (":material/science: **Toy lab**", "train NODE, ANODE, NODE-DC or N-CODE (open / closed "
-     "loop) on reflection, concentric annuli or Van der Pol, live, with play / pause / step / "
-     "reset; decision map, trajectories, each sample's own vector field with streamlines, "
-     "theta(t), the Van der Pol phase portrait"),
-    (":material/compare: **Compare**", "a NODE and an N-CODE trained side by side on the same "
-     "data and seed: a NODE cannot learn x -> -x"),
+    (":material/science: **Toy lab**", f"train {listing([S.model_label(m) for m in nc.MODELS])} "
+     f"on {listing([S.task_label(t) for t in nc.TASKS])}, live, with play / pause / step / "
+     "reset; each task's own pictures (decision map, trajectories, each sample's own vector "
+     "field with streamlines, theta(t), model vs target trajectories)"),
+    (":material/compare: **Compare**", "a baseline (a NODE by default) and an N-CODE trained "
+     "side by side on the same data and seed: a NODE cannot learn x -> -x"),
     (":material/call_split: **Bifurcation explorer**", "slide x(0) along a line across the class "
      "boundary and watch the field switch; x(T) and theta(0) against the position"),
-    (":material/school: **Teaching tour**", "five guided steps, each a short text and a "
+    (":material/school: **Teaching tour**", f"{tour_steps} guided steps, each a short text and a "
      "one-click preset"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
      "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
      "metrics as CSV"),
+    (":material/work_history: **Jobs**", "longer training runs in background processes (local "
+     "workers or a Ray cluster): launch, monitor, resume, compare, open the result in the lab"),
 ]
 for title, text in rows:
     st.markdown(f"- {title}: {text}")
@@ -41,5 +52,6 @@ if entries:
          for e in entries], hide_index=True, key="home_pretrained")
 else:
     st.info("No pretrained checkpoints yet: run `python pretrained/build.py`.")
-st.caption("Full experiments (MNIST, CIFAR-10, memorization, AutoN-CODE) run headless: "
-           "`python -m ncode_core train --task ... --model ...`.")
+st.caption("Every task and model here also runs headless: "
+           "`python -m ncode_core train --task ... --model ...` (`python -m ncode_core list` "
+           "names them).")

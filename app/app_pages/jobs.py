@@ -12,10 +12,8 @@ import time
 import streamlit as st
 
 import ncode_core as nc
-from app import state
-from app.components import forms, jobs_figures, jobs_form
-from app.components import settings as lab_settings
-from app.components.controller import LiveTraining
+from app.components import jobs_figures, jobs_form
+from app.components.open_in_lab import open_in_lab
 
 POLL_S = 2.0  # run_every of the monitor fragment
 RAY_SYNC_S = 15.0  # how often Ray-side states are mapped onto the store
@@ -25,16 +23,6 @@ st.title("Jobs")
 st.caption("Background experiments: each job runs in its own process (local worker pool or a Ray "
            f"cluster) and is stored in `{nc.default_runs_dir()}/ncode.db`. Closing or reloading "
            "the dashboard does not stop them. CLI: `python -m ncode_core jobs list`.")
-
-
-def open_in_lab(job: nc.Job) -> None:
-    """Load a finished job's checkpoint (safely) into the Toy lab."""
-    payload = nc.load_checkpoint(job.checkpoint)
-    config = payload["config"].to_dict()
-    forms.replace_settings(lab_settings.from_run_config(config))
-    live = LiveTraining(config, label=f"job {job.id}")
-    live.load(payload, f"job {job.id}: {job.name}")
-    st.session_state[state.LAB] = live
 
 
 def job_actions(job: nc.Job) -> None:
@@ -49,11 +37,11 @@ def job_actions(job: nc.Job) -> None:
             if middle.button("Resume", key=f"jobs_resume_{job.id}", icon=":material/replay:"):
                 nc.resume_job(job.id)
                 st.toast(f"job {job.id} queued again; it continues from its last checkpoint")
-        if (job.status == "succeeded" and job.checkpoint
-                and job.task in lab_settings.TASK_LABELS):
+        if job.status == "succeeded" and job.checkpoint and job.task in nc.TASKS:
             if right.button("Open in Toy lab", key=f"jobs_open_{job.id}",
                             icon=":material/open_in_new:"):
-                open_in_lab(job)
+                open_in_lab(nc.load_checkpoint(job.checkpoint), f"job {job.id}: {job.name}",
+                            label=f"job {job.id}")
                 st.switch_page("app_pages/lab.py")
     except (nc.JobError, nc.ConfigError, nc.CheckpointError) as error:
         st.error(str(error))

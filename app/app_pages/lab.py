@@ -9,9 +9,11 @@ from app import resources, state
 from app.components import field_animation, forms, live_panel
 from app.components import settings as S
 from app.components.controller import FAILED, RUNNING, LiveTraining
-from app.components.views import ViewOptions, as_numpy, lab_views
+from app.components.open_in_lab import open_in_lab
+from app.components.views import ViewOptions, as_numpy, build_view, view_names
 
 REFRESH_S = 0.1  # run_every of the training fragment; each run trains one adaptive chunk
+WIDE_VIEWS = {"paths", "portrait", "theta"}  # drawn across the page; the others in pairs
 
 state.load_url_settings_once()
 st.title("Toy lab")
@@ -40,13 +42,12 @@ def load_pretrained() -> None:
     name = st.session_state.get("lab_pretrained")
     if not name:
         return
-    payload = resources.pretrained_checkpoint(name)
-    config = payload["config"].to_dict()
-    forms.replace_settings(S.from_run_config(config))
-    live = build(config)
-    if live is not None:
-        live.load(payload, name)
-    st.session_state[state.LAB] = live
+    try:
+        open_in_lab(resources.pretrained_checkpoint(name), name)
+    except (nc.ConfigError, nc.CheckpointError, nc.SolverError, ValueError,
+            RuntimeError) as error:
+        st.session_state["lab_build_error"] = str(error)
+        st.session_state[state.LAB] = None
 
 
 with st.sidebar:
@@ -82,13 +83,13 @@ live_panel.status_line(live)
 
 task = live.task
 samples = st.session_state[state.SAMPLES][task.name]
-closed = live.config.model == "ncode_closed"
+time_varying = live.model.flow.info.theta_evolves
 horizon = float(live.model.flow.integration_time)
 field_time, resolution = 0.0, 20
-if task.name != "vanderpol":  # Van der Pol's views use the task's own initial conditions
+if samples:  # a task without samples draws its views from its own test inputs
     with st.expander("Samples and field time", expanded=True):
         columns = st.columns(5)
-        dims = 2 if task.name == "annuli" else 1
+        dims = len(samples[0])
         for index, name in enumerate("AB"):
             for dim in range(dims):
                 key = f"lab_sample_{task.name}_{name}{dim}"
@@ -96,10 +97,10 @@ if task.name != "vanderpol":  # Van der Pol's views use the task's own initial c
                 samples[index][dim] = columns[index * 2 + dim].number_input(
                     f"sample {name}: x{dim + 1}(0)", -3.0, 3.0, step=0.05, key=key)
         field_time = columns[4].slider("field time t", 0.0, horizon, 0.0, horizon / 20,
-                                       key="lab_time", disabled=not closed,
+                                       key="lab_time", disabled=not time_varying,
                                        help="closed loop: theta(t) changes the field over time")
         resolution = columns[4].slider("arrow grid", 10, 40, 20, key="lab_resolution",
-                                       disabled=task.name != "annuli")
+                                       disabled=dims != 2)
 
 
 def pick_sample() -> None:
@@ -107,26 +108,45 @@ def pick_sample() -> None:
     event = st.session_state.get("lab_decision")
     points = (event or {}).get("selection", {}).get("points", [])
     if points and "x" in points[0] and "y" in points[0]:
-        st.session_state[state.SAMPLES]["annuli"][0] = [float(points[0]["x"]),
-                                                         float(points[0]["y"])]
-        st.session_state["lab_sample_annuli_A0"] = float(points[0]["x"])
-        st.session_state["lab_sample_annuli_A1"] = float(points[0]["y"])
+        name = st.session_state[state.LAB].task.name
+        picked = [float(points[0]["x"]), float(points[0]["y"])]
+        st.session_state[state.SAMPLES][name][0] = picked
+        for dim, value in enumerate(picked):
+            st.session_state[f"lab_sample_{name}_A{dim}"] = value
 
 
 running = live.status == RUNNING
 
 
-def current_views(current: LiveTraining) -> dict:
-    """The model's pictures, recomputed only when the model moved or the options changed."""
+def view_cache(current: LiveTraining) -> tuple[dict, ViewOptions]:
+    """The figures drawn so far for the model's current state and the options (emptied when
+    the model moved or the options changed), and those options."""
     options = ViewOptions(samples=tuple(tuple(s) for s in samples), time=field_time,
                           resolution=resolution)
     key = (current.serial, current.steps, options.samples, options.time, options.resolution)
     cached = st.session_state.get("lab_view_cache")
     if cached is None or cached["key"] != key:
-        cached = {"key": key, "views": lab_views(current, options)}
+        cached = {"key": key, "views": {}}
         st.session_state["lab_view_cache"] = cached
         st.session_state["lab_last_views"] = cached["views"]
-    return cached["views"]
+    return cached["views"], options
+
+
+def view_rows(names: list[str]) -> list[list[str]]:
+    """The views in page rows: wide ones alone, the others in pairs, order kept."""
+    rows: list[list[str]] = []
+    pending: list[str] = []
+    for name in names:
+        if name in WIDE_VIEWS:
+            rows += [pending] if pending else []
+            rows.append([name])
+            pending = []
+        else:
+            pending.append(name)
+            if len(pending) == 2:
+                rows.append(pending)
+                pending = []
+    return rows + ([pending] if pending else [])
 
 
 @st.fragment(run_every=REFRESH_S if running else None)
@@ -143,34 +163,32 @@ def live_training() -> None:
 
 @st.fragment(run_every=st.session_state[state.VIEW_EVERY] if running else None)
 def model_views() -> None:
-    """The pictures of the model (heavier: refreshed every few seconds while training)."""
+    """The pictures of the model (heavier: refreshed every few seconds while training).
+
+    Each view is computed just before it is drawn, main views first, so the browser shows the
+    first chart while the others are still being computed."""
     current: LiveTraining = st.session_state[state.LAB]
-    try:
-        views = current_views(current)
-    except (nc.SolverError, RuntimeError) as error:
-        st.warning(f"The views cannot be drawn for this model: {error}")
-        return
+    views, options = view_cache(current)
     st.caption(f"Views of the model at step {current.steps}.")
-    pairs = [("decision", "trajectories"), ("paths", None), ("portrait", None),
-             ("field_a", "field_b"), ("theta", None)]
-    for left, right in pairs:
-        if left not in views:
-            continue
-        columns = st.columns(2) if right else [st.container()]
-        with columns[0]:
-            if left == "decision":
-                st.plotly_chart(views[left], key="lab_decision", on_select=pick_sample,
-                                selection_mode="points")
-            else:
-                st.plotly_chart(views[left], key=f"lab_{left}")
-        if right and right in views:
-            with columns[1]:
-                st.plotly_chart(views[right], key=f"lab_{right}")
+    for row in view_rows(view_names(current)):
+        for column, name in zip(st.columns(len(row)), row):
+            try:
+                if name not in views:
+                    views[name] = build_view(current, name, options)
+            except (nc.SolverError, RuntimeError) as error:
+                st.warning(f"The views cannot be drawn for this model: {error}")
+                return
+            with column:
+                if name == "decision":  # a click on a data point picks sample A
+                    st.plotly_chart(views[name], key="lab_decision", on_select=pick_sample,
+                                    selection_mode="points")
+                else:
+                    st.plotly_chart(views[name], key=f"lab_{name}")
     if nc.is_closed_loop(current.model):  # theta(t) moves the field: show it moving
         inputs = as_numpy(current.task.x_test)
+        start = samples[0][: inputs.shape[1]] if samples else inputs[0]
         st.plotly_chart(field_animation.closed_loop_animation(
-            current.model, samples[0][: inputs.shape[1]], inputs, horizon=horizon),
-            key="lab_field_animation")
+            current.model, start, inputs, horizon=horizon), key="lab_field_animation")
 
 
 live_training()

@@ -11,7 +11,7 @@ from app import resources, state
 from app.components import export, figures
 from app.components import settings as S
 from app.components.controller import LiveTraining
-from app.components.views import ViewOptions, lab_views
+from app.components.views import ViewOptions, lab_views, main_metric
 
 st.title("Share and export")
 settings = S.normalise(st.session_state[state.SETTINGS])
@@ -38,8 +38,7 @@ except (nc.SolverError, RuntimeError) as error:
     views = {}
     st.warning(f"The views cannot be drawn for this model: {error}")
 
-views["curves"] = figures.curves_figure(live.history, "test_accuracy" if live.task.name ==
-                                        "annuli" else "test_mse")
+views["curves"] = figures.curves_figure(live.history, main_metric(live.task))
 chosen = st.selectbox("Figure", list(views), key="share_figure")
 figure = views[chosen]
 st.plotly_chart(figure, key="share_preview")

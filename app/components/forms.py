@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+import ncode_core as nc
 from app import state
 from app.components import settings as S
 
@@ -25,7 +26,7 @@ def replace_settings(new: dict[str, Any]) -> None:
 def _on_task_change() -> None:
     current = dict(st.session_state[state.SETTINGS])
     task = st.session_state[WIDGET + "task"]
-    replace_settings({**S.defaults_for(task), "model": current["model"],
+    replace_settings({**S.defaults_for(task), "model": S.fitting_model(task, current["model"]),
                       "seed": current["seed"]})
 
 
@@ -39,17 +40,21 @@ def _store() -> None:
 
 
 def settings_form(container=None) -> dict[str, Any]:
-    """Draw the settings widgets in ``container`` (default: the sidebar); returns the settings."""
+    """Draw the settings widgets in ``container`` (default: the sidebar); returns the settings.
+
+    Menus, ranges and which widgets apply come from the task's ``ui`` and the model's ``info``.
+    """
     box = container if container is not None else st.sidebar
     current = S.normalise(st.session_state[state.SETTINGS])
     for name, value in current.items():
         st.session_state.setdefault(WIDGET + name, value)
     task = current["task"]
-    box.selectbox("Task", list(S.TASK_LABELS), format_func=S.TASK_LABELS.get,
+    ui = S.task_ui(task)
+    box.selectbox("Task", list(nc.TASKS), format_func=S.task_label,
                   key=WIDGET + "task", on_change=_on_task_change)
-    box.selectbox("Model", list(S.MODEL_LABELS), format_func=S.MODEL_LABELS.get,
+    box.selectbox("Model", list(nc.TASKS[task].families), format_func=S.model_label,
                   key=WIDGET + "model", on_change=_store)
-    model = st.session_state[WIDGET + "model"]
+    options = nc.MODELS[st.session_state[WIDGET + "model"]].info.options
     with box.expander("Solver", expanded=False):
         st.selectbox("Method", S.METHODS, key=WIDGET + "method", on_change=_store,
                      help="dopri5/bosh3/adaptive_heun adapt their step; rk4/midpoint/euler use T/10")
@@ -62,16 +67,17 @@ def settings_form(container=None) -> dict[str, Any]:
         st.select_slider("Batch size", S.BATCH_SIZES, key=WIDGET + "batch", on_change=_store)
         st.slider("Hidden units of f", 2, 64, key=WIDGET + "hidden", on_change=_store)
         st.slider("Control code size (N-CODE)", 1, 32, key=WIDGET + "code", on_change=_store,
-                  disabled=not model.startswith("ncode"))
+                  disabled="gamma_hidden" not in options)
         st.slider("Integration time T", 0.2, 5.0, step=0.1, key=WIDGET + "T", on_change=_store,
-                  disabled=task == "vanderpol", help="Van der Pol uses its own horizon")
+                  disabled=ui.own_horizon,
+                  help="this task sets its own horizon" if ui.own_horizon else None)
     with box.expander("Data", expanded=False):
-        low, high = S.SAMPLE_RANGE[task]
+        _, low, high = ui.sample_range
         st.slider("Samples (train + test)", low, high, key=WIDGET + "n", on_change=_store)
         st.slider("Test fraction", 0.1, 0.5, step=0.05, key=WIDGET + "test_ratio",
                   on_change=_store)
         st.slider("Noise", 0.0, 0.5, step=0.01, key=WIDGET + "noise", on_change=_store,
-                  disabled=task not in S.USES_NOISE)
+                  disabled=not ui.uses_noise)
         st.number_input("Seed", 0, 9999, step=1, key=WIDGET + "seed", on_change=_store)
     settings = _read()
     st.session_state[state.SETTINGS] = settings

@@ -2,7 +2,8 @@
 
 :func:`config_fields` turns a pydantic config model into widget descriptions (pure, tested without
 Streamlit); :func:`launch_form` draws them and returns a raw job spec for
-``ncode_core.submit_job``, which validates it again (its ConfigError is what the user sees).
+``ncode_core.submit_job``, which validates it again (its ConfigError is what the user sees). The
+model section shows only the fields the chosen family uses (``FlowModel.info.options``).
 """
 
 from __future__ import annotations
@@ -110,13 +111,21 @@ def _widget(box: Any, section: str, field: FieldSpec) -> Any:
     return parse_optional(text)
 
 
+def _task_label(task: str) -> str:
+    return f"{nc.TASKS[task].ui.label} ({task})"
+
+
+def _model_label(model: str) -> str:
+    return f"{nc.MODELS[model].info.label} ({model})"
+
+
 def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
     """Draw the launch form; returns ``(raw spec, executor options)`` when submitted."""
     left, right = st.columns(2)
-    task = left.selectbox("Task", list(nc.TASKS), key=KEY + "task",
+    task = left.selectbox("Task", list(nc.TASKS), key=KEY + "task", format_func=_task_label,
                           help="every task the CLI knows (python -m ncode_core list)")
     families = list(nc.TASKS[task].families)
-    model = right.selectbox("Model", families, key=KEY + "model",
+    model = right.selectbox("Model", families, key=KEY + "model", format_func=_model_label,
                             help=f"models that fit {task}")
     sections = [*SECTIONS, ("task_cfg", f"Task: {task}", nc.TASK_CONFIGS[task])]
     with st.form(KEY + "form", border=True):
@@ -137,7 +146,8 @@ def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
                                    placeholder="http://127.0.0.1:8265")
         spec_sections: dict[str, dict[str, Any]] = {}
         for spec_key, title, config_model in sections:
-            fields = [f for f in config_fields(config_model) if (spec_key, f.name) not in SKIPPED]
+            fields = [f for f in config_fields(config_model) if (spec_key, f.name) not in SKIPPED
+                      and (spec_key != "model_cfg" or f.name in nc.MODELS[model].info.options)]
             with st.expander(title):
                 columns = st.columns(3)
                 values = {field.name: _widget(columns[i % 3], spec_key, field)

@@ -39,7 +39,7 @@ def control_buttons(prefix: str, lives: Callable[[], list[LiveTraining]],
 
 
 def format_metric(name: str, value: Any) -> str:
-    """Human text for a metric value (accuracy in %, others with 4 significant digits)."""
+    """Human text for a metric value (accuracy in %, others with 3 significant digits)."""
     if value is None:
         return "-"
     if "accuracy" in name:

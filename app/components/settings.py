@@ -4,7 +4,8 @@ The dashboard keeps one flat dict of plain values (what the widgets show and wha
 string carries). :func:`to_run_config` turns it into the nested dict ``ncode_core.parse_run_config``
 validates; :func:`from_query` reads untrusted query-string values back, clamping each to the
 widget's bounds and dropping what it cannot use (reporting it), so no link can put the app into an
-impossible state.
+impossible state. Everything task- or model-specific comes from the registry (``Task.ui``,
+``FlowModel.info``), so a new task or model appears here with no edit.
 """
 
 from __future__ import annotations
@@ -17,20 +18,17 @@ _MODEL = nc.ModelConfig()
 _TRAINING = nc.TrainingConfig()
 _SOLVER = nc.SolverConfig()
 
-TASK_LABELS = {"annuli": "Concentric annuli (2-D)", "reflection": "Reflection x -> -x (1-D)",
-               "vanderpol": "Van der Pol (1-D)"}
-MODEL_LABELS = {"node": "NODE", "anode": "ANODE", "node_dc": "NODE-DC (data-controlled)",
-                "ncode_open": "N-CODE open loop", "ncode_closed": "N-CODE closed loop"}
 METHODS = ("dopri5", "bosh3", "adaptive_heun", "rk4", "midpoint", "euler")
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 
-# name -> (kind, low, high) for numbers, (choices,) for categorical values
+# name -> (kind, low, high) for numbers, (choices,) for numbers from a list, ("names", names)
+# for text choices (registry keys: a live view of the table, so a task registered later counts)
 BOUNDS: dict[str, tuple] = {
-    "task": (tuple(TASK_LABELS),),
-    "model": (tuple(MODEL_LABELS),),
-    "method": (METHODS,),
+    "task": ("names", nc.TASKS.keys()),
+    "model": ("names", nc.MODELS.keys()),
+    "method": ("names", METHODS),
     "tol": (TOLERANCES,),
     "lr": (LEARNING_RATES,),
     "batch": (BATCH_SIZES,),
@@ -43,26 +41,47 @@ BOUNDS: dict[str, tuple] = {
     "T": ("float", 0.2, 5.0),
 }
 
-# The library's own defaults where the lab has the same setting; lab-specific ones otherwise.
-DEFAULTS: dict[str, Any] = {
-    "task": "annuli", "model": "ncode_open", "seed": 0, "method": _SOLVER.method,
-    "tol": _SOLVER.rtol, "lr": _TRAINING.lr, "batch": 128, "hidden": _MODEL.hidden,
-    "code": _MODEL.gamma_hidden, "n": 512, "noise": 0.0, "test_ratio": 0.25,
-    "T": _MODEL.integration_time,
-}
-TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "annuli": {"n": 512, "batch": 128, "lr": 1e-2, "T": 1.0},
-    "reflection": {"n": 256, "batch": 64, "lr": 1e-2, "T": 1.0},
-    "vanderpol": {"n": 16, "batch": 16, "lr": 3e-2, "T": 1.0},
-}
-# How many samples each task may hold (the "n" widget's range for that task).
-SAMPLE_RANGE = {"annuli": (64, 4096), "reflection": (16, 2048), "vanderpol": (4, 64)}
-USES_NOISE = {"annuli", "vanderpol"}
+
+def task_ui(task: str) -> nc.TaskUI:
+    """What the dashboard knows about the registered task ``task``."""
+    return nc.TASKS[task].ui
+
+
+def task_label(task: str) -> str:
+    """The task's name in menus."""
+    return task_ui(task).label
+
+
+def model_label(model: str) -> str:
+    """The model family's name in menus."""
+    return nc.MODELS[model].info.label
+
+
+def default_task(page: str) -> str:
+    """The task ``page`` opens on: the first that names the page in ``ui.opens``, else the
+    first registered task."""
+    return next((name for name, cls in nc.TASKS.items() if page in cls.ui.opens),
+                next(iter(nc.TASKS)))
+
+
+def fitting_model(task: str, model: str) -> str:
+    """``model`` if it fits ``task``, otherwise the task's default model."""
+    return model if model in nc.TASKS[task].families else task_ui(task).default_model
 
 
 def defaults_for(task: str) -> dict[str, Any]:
-    """The default settings with ``task``'s own defaults applied."""
-    return {**DEFAULTS, **TASK_DEFAULTS.get(task, {}), "task": task}
+    """The default settings of ``task``: the library's defaults where the lab has the same
+    setting, the task's own (``Task.ui``) for its data size, batch, learning rate and model."""
+    ui = task_ui(task)
+    return {
+        "task": task, "model": ui.default_model, "seed": 0, "method": _SOLVER.method,
+        "tol": _SOLVER.rtol, "lr": ui.lr, "batch": ui.batch_size, "hidden": _MODEL.hidden,
+        "code": _MODEL.gamma_hidden, "n": ui.sample_range[0], "noise": 0.0, "test_ratio": 0.25,
+        "T": _MODEL.integration_time,
+    }
+
+
+DEFAULTS: dict[str, Any] = defaults_for(default_task("lab"))
 
 
 def clamp(name: str, value: Any) -> Any:
@@ -72,7 +91,7 @@ def clamp(name: str, value: Any) -> Any:
     unknown task name).
     """
     bound = BOUNDS[name]
-    if not isinstance(value, str) or len(bound) == 1 and isinstance(bound[0][0], str):
+    if not isinstance(value, str) or bound[0] == "names":
         return _clamp_value(name, bound, value)
     try:
         number = float(value)
@@ -82,12 +101,12 @@ def clamp(name: str, value: Any) -> Any:
 
 
 def _clamp_value(name: str, bound: tuple, value: Any) -> Any:
+    if bound[0] == "names":
+        if value not in bound[1]:
+            raise ValueError(f"{name}={value!r} is not one of {', '.join(bound[1])}")
+        return value
     if len(bound) == 1:
         choices = bound[0]
-        if isinstance(choices[0], str):
-            if value not in choices:
-                raise ValueError(f"{name}={value!r} is not one of {', '.join(choices)}")
-            return value
         number = float(value)
         if number != number:  # NaN
             raise ValueError(f"{name}={value!r} is not a number")
@@ -101,14 +120,16 @@ def _clamp_value(name: str, bound: tuple, value: Any) -> Any:
 
 
 def normalise(settings: dict[str, Any]) -> dict[str, Any]:
-    """Fill missing keys from the task's defaults and clamp everything (task-aware ``n``)."""
+    """Fill missing keys from the task's defaults and clamp everything (task-aware ``n``; a
+    model that does not fit the task becomes the task's default model)."""
     task = settings.get("task", DEFAULTS["task"])
     result = defaults_for(task)
     for name, value in settings.items():
         if name in BOUNDS:
             result[name] = clamp(name, value)
-    low, high = SAMPLE_RANGE[result["task"]]
+    _, low, high = task_ui(result["task"]).sample_range
     result["n"] = min(max(result["n"], low), high)
+    result["model"] = fitting_model(result["task"], result["model"])
     return result
 
 
@@ -120,8 +141,8 @@ def from_query(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """
     problems: list[str] = []
     task = params.get("task", DEFAULTS["task"])
-    if task not in TASK_LABELS:
-        problems.append(f"task={task!r} is not one of {', '.join(TASK_LABELS)}")
+    if task not in nc.TASKS:
+        problems.append(f"task={task!r} is not one of {', '.join(nc.TASKS)}")
         task = DEFAULTS["task"]
     settings = defaults_for(task)
     for name in BOUNDS:
@@ -143,17 +164,9 @@ def to_query(settings: dict[str, Any]) -> dict[str, str]:
 def to_run_config(settings: dict[str, Any], steps: int = 10_000_000) -> dict[str, Any]:
     """The ``parse_run_config`` input for these settings (CPU, the lab's solver budget)."""
     s = normalise(settings)
-    task, n = s["task"], s["n"]
-    n_test = max(2, round(n * s["test_ratio"]))
-    if task == "annuli":
-        task_cfg = {"n_samples": n, "test_fraction": s["test_ratio"], "noise": s["noise"]}
-    elif task == "reflection":
-        task_cfg = {"n_train": max(2, n - n_test), "n_test": n_test}
-    else:
-        n_test = max(1, round(n * s["test_ratio"]))
-        task_cfg = {"n_train": max(1, n - n_test), "n_test": n_test, "noise": s["noise"]}
+    task_cfg = task_ui(s["task"]).task_config(s["n"], s["test_ratio"], s["noise"])
     return {
-        "task": task, "model": s["model"], "seed": s["seed"], "device": "cpu",
+        "task": s["task"], "model": s["model"], "seed": s["seed"], "device": "cpu",
         "solver": {"method": s["method"], "rtol": s["tol"], "atol": s["tol"],
                    "max_num_steps": 2000},
         "training": {"lr": s["lr"], "batch_size": s["batch"], "steps": steps},
@@ -166,12 +179,8 @@ def to_run_config(settings: dict[str, Any], steps: int = 10_000_000) -> dict[str
 def from_run_config(config: dict[str, Any]) -> dict[str, Any]:
     """Best-effort inverse of :func:`to_run_config` (e.g. for a pretrained checkpoint's config)."""
     task = config["task"]
-    task_cfg = config.get("task_cfg", {})
-    if task == "annuli":
-        n, ratio = task_cfg.get("n_samples", 2048), task_cfg.get("test_fraction", 0.25)
-    else:
-        n = task_cfg.get("n_train", 8) + task_cfg.get("n_test", 8)
-        ratio = task_cfg.get("n_test", 8) / n
+    task_cfg = nc.TASKS[task].config_model.model_validate(config.get("task_cfg", {}))
+    n, ratio, noise = task_ui(task).data_settings(task_cfg)
     solver, training = config.get("solver", {}), config.get("training", {})
     model_cfg = config.get("model_cfg", {})
     raw = {"task": task, "model": config["model"], "seed": config.get("seed", 0),
@@ -180,6 +189,5 @@ def from_run_config(config: dict[str, Any]) -> dict[str, Any]:
            "hidden": model_cfg.get("hidden", _MODEL.hidden),
            "code": model_cfg.get("gamma_hidden", _MODEL.gamma_hidden),
            "T": model_cfg.get("integration_time", _MODEL.integration_time), "n": n,
-           "test_ratio": ratio,
-           "noise": task_cfg.get("noise", 0.0)}
+           "test_ratio": ratio, "noise": noise}
     return normalise(raw)

@@ -9,6 +9,7 @@ from ncode_core.models.field_builders import (
     Shape,
     flat_size,
 )
+from ncode_core.models.info import ModelInfo
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
@@ -22,6 +23,7 @@ __all__ = [
     "FieldBuilder",
     "FlowModel",
     "MLPFieldBuilder",
+    "ModelInfo",
     "NODE",
     "OpenLoopNCODE",
     "SelectDims",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -11,6 +12,7 @@ from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.dynamics.system import FlowSystem
 from ncode_core.integrate import solve
 from ncode_core.models.field_builders import FieldBuilder, Shape
+from ncode_core.models.info import ModelInfo
 
 
 @dataclass
@@ -35,12 +37,14 @@ class FlowModel(nn.Module):
     """Base of NODE, ANODE, NODE-DC and N-CODE: maps x(0) to a :class:`Trajectory`.
 
     Subclasses set ``family`` (the registry key), ``controlled`` (True when the context is a
-    per-sample theta) and implement :meth:`build` and :meth:`initial_state`. States are
+    per-sample theta), ``info`` (label and options, :class:`ModelInfo`) and implement
+    :meth:`build` and :meth:`initial_state`. States are
     ``(B, *shape)`` for any per-sample shape the task's field handles.
     """
 
     family = ""
     controlled = False
+    info: ClassVar[ModelInfo]
 
     def __init__(self, system: FlowSystem, solver: SolverConfig, integration_time: float) -> None:
         super().__init__()

@@ -15,12 +15,14 @@ from ncode_core.dynamics.controllers import ConstantCode, Gamma, MLPControlLaw, 
 from ncode_core.dynamics.system import ControlledSystem
 from ncode_core.models.base import FlowModel
 from ncode_core.models.field_builders import FieldBuilder, Shape, flat_size
+from ncode_core.models.info import ModelInfo
 
 
 class OpenLoopNCODE(FlowModel):
     """State ``(x, u)``: x ``(B, *shape)``, u ``(B, K)`` fixed at ``gamma(x(0))``."""
 
     family = "ncode_open"
+    info = ModelInfo("N-CODE open loop", ("hidden", "gamma_hidden", "integration_time"))
     controlled = True
 
     def __init__(self, field: nn.Module, gamma: nn.Module, decoder: nn.Module | None,
@@ -47,6 +49,8 @@ class ClosedLoopNCODE(FlowModel):
     ``initial`` is :class:`~ncode_core.dynamics.ConstantCode` or a Gamma."""
 
     family = "ncode_closed"
+    info = ModelInfo("N-CODE closed loop", ("hidden", "gamma_hidden", "law_hidden", "theta0",
+                                               "integration_time"), theta_evolves=True)
     controlled = True
 
     def __init__(self, field: nn.Module, law: nn.Module, initial: nn.Module,

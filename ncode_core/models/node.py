@@ -10,12 +10,14 @@ from ncode_core.config import ModelConfig, SolverConfig
 from ncode_core.dynamics.system import AutonomousSystem, DataControlledSystem
 from ncode_core.models.base import FlowModel
 from ncode_core.models.field_builders import FieldBuilder, Shape
+from ncode_core.models.info import ModelInfo
 
 
 class NODE(FlowModel):
     """``dx/dt = f(x)``; state ``(x,)`` with x ``(B, *shape)``. Cannot cross trajectories."""
 
     family = "node"
+    info = ModelInfo("NODE", ("hidden", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, solver: SolverConfig, integration_time: float):
         super().__init__(AutonomousSystem(field), solver, integration_time)
@@ -34,6 +36,7 @@ class ANODE(FlowModel):
     per-sample axis; x ``(B, shape[0] + a, *shape[1:])``."""
 
     family = "anode"
+    info = ModelInfo("ANODE", ("hidden", "augment_dim", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, augment_dim: int, solver: SolverConfig,
                  integration_time: float):
@@ -60,6 +63,7 @@ class DataControlledNODE(FlowModel):
     state ``(x, x0)``, x0 carried unchanged."""
 
     family = "node_dc"
+    info = ModelInfo("NODE-DC (data-controlled)", ("hidden", "integration_time"))
 
     def __init__(self, field: torch.nn.Module, solver: SolverConfig, integration_time: float):
         super().__init__(DataControlledSystem(field), solver, integration_time)

@@ -4,11 +4,16 @@ from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
 from ncode_core.tasks.reflection import ReflectionTask
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_reference
+from ncode_core.tasks.ui import CountSplit, FractionSplit, TaskUI, TourStep
 
 __all__ = [
     "AnnuliTask",
+    "CountSplit",
+    "FractionSplit",
     "ReflectionTask",
     "Task",
+    "TaskUI",
+    "TourStep",
     "VanDerPolTask",
     "sample_annuli",
     "step_generator",

@@ -11,6 +11,7 @@ from torch.nn import functional as F
 from ncode_core.config import AnnuliConfig
 from ncode_core.models import FlowModel, TaskModel, flat_size
 from ncode_core.tasks.base import Task, step_generator
+from ncode_core.tasks.ui import FractionSplit, TaskUI, TourStep
 
 
 def sample_annuli(config: AnnuliConfig, count: int,
@@ -33,6 +34,13 @@ def sample_annuli(config: AnnuliConfig, count: int,
     return points[order], labels[order]
 
 
+def square_around_annuli(config: AnnuliConfig) -> tuple[float, float, float, float]:
+    """``(x0, x1, y0, y1)``: a square around the outer ring, widened by the noise (2 std) and a
+    margin, so every data point and a bit of the plane around it show."""
+    radius = config.outer_max + 2 * config.noise + 0.3
+    return (-radius, radius, -radius, radius)
+
+
 class AnnuliTask(Task):
     """Binary classification with a linear readout of x(T) regressed onto the 0/1 labels (MSE),
     as in Massaroli et al.'s protocol; a point is classified 1 when its readout exceeds 0.5.
@@ -47,6 +55,25 @@ class AnnuliTask(Task):
     input_shape = (2,)
     metric_names = ("test_accuracy",)
     description = "2-D concentric annuli (Fig. 5): N-CODE separates them by a bifurcation"
+    ui = TaskUI(
+        label="Concentric annuli (2-D)", primary_metric="test_accuracy", higher_is_better=True,
+        views=("decision", "trajectories", "field_a", "field_b", "theta"),
+        main_views=("decision", "trajectories"), samples=((0.25, 0.1), (1.2, 0.4)),
+        sample_range=(512, 64, 4096), batch_size=128, lr=1e-2, own_horizon=False,
+        uses_noise=True, split=FractionSplit(),
+        plot_bounds=square_around_annuli,
+        default_model="ncode_open", opens=("lab",),
+        compare_lesson="A NODE's flow deforms the plane without tearing it, so the ring still "
+                       "encloses the disk after the flow and no line separates them; N-CODE "
+                       "gives each point its own field and separates the classes.",
+        tour=(TourStep(
+            "Annuli torn apart by a bifurcation",
+            "Inner disk vs outer annulus. A NODE's flow deforms the plane without tearing it: "
+            "after the flow the ring still encloses the disk, so in 2-D no line separates "
+            "them and the linear readout has to compromise. N-CODE switches the field between "
+            "the classes (compare sample A and sample B) so the flow separates them cleanly. "
+            "Then open the Bifurcation explorer.", "ncode_open"),),
+    )
 
     def __init__(self, config: AnnuliConfig, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, seed, device, dtype)

@@ -20,6 +20,7 @@ from ncode_core.models import (
     build_flow,
     flat_size,
 )
+from ncode_core.tasks.ui import TaskUI
 
 
 def step_generator(seed: int, step: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -34,9 +35,10 @@ class Task:
 
     Subclasses define ``name``, ``families`` (registry model keys that fit), ``config_model``,
     ``input_shape`` (one sample's shape: ``(D,)`` for points, ``(C, H, W)`` for images),
-    ``metric_names`` and implement the data, loss and evaluation methods below. The model is the
-    family wrapped around the task's :meth:`field_builder`, read out by :meth:`readout`; a task
-    overrides those (or :meth:`build_model` itself) for its own architecture. Data lives on
+    ``metric_names``, ``ui`` (what the dashboard needs, :class:`TaskUI`) and implement the data,
+    loss and evaluation methods below. The model is the family wrapped around the task's
+    :meth:`field_builder`, read out by :meth:`readout`; a task overrides those (or
+    :meth:`build_model` itself) for its own architecture. Data lives on
     ``device`` in ``dtype``; evaluation goes through the model ``eval_batch_size`` samples at a
     time.
     """
@@ -48,6 +50,7 @@ class Task:
     metric_names: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
     eval_batch_size: ClassVar[int] = 1024
+    ui: ClassVar[TaskUI]
 
     def __init__(self, config: BaseModel, seed: int, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32) -> None:

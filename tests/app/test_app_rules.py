@@ -42,3 +42,14 @@ def test_figure_builders_never_call_streamlit():
 
 def test_no_legacy_pages_folder():
     assert not (APP / "pages").exists()
+
+
+def test_app_never_names_a_task_or_a_model():
+    """Task and model knowledge lives on the registry's classes (``Task.ui``,
+    ``FlowModel.info``): no registry key appears as a string literal anywhere in app/."""
+    keys = set(ncode_core.TASKS) | set(ncode_core.MODELS)
+    offenders = [f"{path.relative_to(APP.parent)}:{node.lineno}: {node.value!r}"
+                 for path in sorted(APP.rglob("*.py"))
+                 for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.Constant) and node.value in keys]
+    assert not offenders, offenders

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ncode_core as nc
 from app.components import settings as S
 from app.components.controller import LiveTraining
 
@@ -31,8 +32,8 @@ def test_solver_failure_stops_the_run_with_a_message():
 
 
 def test_from_run_config_inverts_to_run_config():
-    for task in S.TASK_LABELS:
-        for model in S.MODEL_LABELS:
+    for task, cls in nc.TASKS.items():
+        for model in cls.families:
             settings = S.normalise({**S.defaults_for(task), "model": model, "seed": 3})
             assert S.from_run_config(S.to_run_config(settings)) == settings
 

@@ -163,3 +163,17 @@ def test_builders_tables_and_figures(store):
     figure = jobs_figures.metric_figure({"a": history, "b": history[:3]}, "train_loss")
     assert [len(trace.x) for trace in figure.data] == [10, 3]
     assert jobs_figures.format_eta(3725) == "1h02m" and jobs_figures.format_eta(None) == "-"
+
+
+def test_launch_form_shows_only_the_model_options_of_the_chosen_family(store):
+    at = _open()
+
+    def model_fields() -> set[str]:
+        prefix = "jobs_form_model_cfg_"
+        return {str(w.key)[len(prefix):] for w in [*at.number_input, *at.selectbox]
+                if str(w.key).startswith(prefix)}
+
+    for family in ("node", "ncode_closed"):
+        at.selectbox(key="jobs_form_model").set_value(family).run()
+        assert model_fields() == set(nc.MODELS[family].info.options), family
+    assert not at.exception
