@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -17,13 +18,13 @@ def test_task_ui_is_consistent_with_the_task(name):
     assert ui.primary_metric in task.metric_names
     assert ui.main_views and set(ui.main_views) <= set(ui.views)
     assert len(ui.samples) in (0, 2)
-    assert all(len(sample) == nc.flat_size(task.input_shape) for sample in ui.samples)
+    assert all(len(sample) == math.prod(task.input_shape) for sample in ui.samples)
     default, low, high = ui.sample_range
     assert 1 <= low <= default <= high
     assert ui.default_model in task.families
     assert all(step.model in task.families for step in ui.tour)
     bounds = ui.plot_bounds(task.config_model())
-    assert len(bounds) == 2 * nc.flat_size(task.input_shape)
+    assert len(bounds) == 2 * math.prod(task.input_shape)
     assert all(bounds[i] < bounds[i + 1] for i in range(0, len(bounds), 2))
 
 
