@@ -51,6 +51,14 @@ from ncode_core.models import (
     TaskModel,
     Trajectory,
 )
+from ncode_core.pretrained import (
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    file_sha256,
+    load_pretrained,
+    read_manifest,
+    verify_pretrained,
+)
 from ncode_core.registry import MODELS, TASKS, build_model, build_task, check_pair
 from ncode_core.viz import (
     Bifurcation,
@@ -94,6 +102,8 @@ __all__ = [
     "JobError",
     "JobSpec",
     "JobStore",
+    "MANIFEST_FORMAT",
+    "MANIFEST_NAME",
     "MODELS",
     "ModelConfig",
     "NODE",
@@ -125,12 +135,15 @@ __all__ = [
     "decision_map",
     "default_runs_dir",
     "field_values",
+    "file_sha256",
     "fit",
     "grid",
     "job_progress",
     "load_checkpoint",
+    "load_pretrained",
     "parse_run_config",
     "read_log_tail",
+    "read_manifest",
     "reflection_picture",
     "refresh_jobs",
     "resume_job",
@@ -146,4 +159,5 @@ __all__ = [
     "vanderpol_portrait",
     "vanderpol_reference",
     "vector_field",
+    "verify_pretrained",
 ]
