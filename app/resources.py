@@ -37,7 +37,7 @@ def png_export_available() -> tuple[bool, str]:
         import kaleido  # noqa: F401
     except ImportError:
         return False, "kaleido is not installed"
-    from app.components.export import find_chromium
+    from app.browser import find_chromium
 
     if find_chromium() is None:
         return False, "no Chromium/Chrome found (install Debian's chromium)"

@@ -30,15 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ncode_core as nc  # noqa: E402
+from app.browser import CHROMIUM_ARGS, INSTALL_COMMAND, find_chromium  # noqa: E402
 from app.components import figures  # noqa: E402
 from app.components import settings as S  # noqa: E402
 from app.launch import serve  # noqa: E402
 from benchmarks._timing import median_seconds, print_table  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def bare_rate(config: dict, seconds: float) -> float:
@@ -71,9 +67,12 @@ def app_measurements(seconds: float) -> dict[str, float]:
     """First renders (cold, warm) and the in-app training rate over ``seconds``."""
     from playwright.sync_api import sync_playwright
 
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit(f"no Chromium found: install one with `{INSTALL_COMMAND}`")
     results: dict[str, float] = {}
     with serve() as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         page, results["render_cold"] = open_lab(context, url)
         page.close()  # the second tab: warm server, the browser's cache holds the scripts
