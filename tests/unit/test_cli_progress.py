@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import io
-import json
 import os
 import struct
 import subprocess
@@ -23,6 +22,8 @@ from ncode_core.cli_progress import (
     open_progress,
     terminal_width,
 )
+# In-process runs under capsys: neither stdout nor stderr is a terminal, as in a pipe.
+from tests.unit.test_cli import last_json, run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NCODE_THREADS": "1"}
@@ -54,17 +55,6 @@ def run_with_terminal_stderr(command: list[str]) -> tuple[int, str, str]:
         stdout = process.stdout.read().decode()
     os.close(controller)
     return process.returncode, stdout, received.decode(errors="replace")
-
-
-def last_json(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
-
-
-def run_in_process(capsys, *args: str) -> tuple[int, str, str]:
-    """``main()`` with stdout and stderr captured: neither is a terminal, as in a pipe."""
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")
