@@ -107,3 +107,15 @@ def test_build_writes_verifiable_entries(tmp_path, monkeypatch):
     assert entry["sha256"] == hashlib.sha256((tmp_path / entry["file"]).read_bytes()).hexdigest()
     assert entry["rebuild"] == "python pretrained/build.py --only reflection-node"
     assert nc.load_pretrained(tmp_path, "reflection-node")["step"] == 3
+
+
+def test_rebuilding_gives_the_same_bytes(tmp_path, monkeypatch):
+    """Training is seeded and saving names nothing at random, so a rebuild reproduces the hash."""
+    build = load_build_script()
+    monkeypatch.setattr(build, "RECIPES", {"annuli-node": ({"task": "annuli", "model": "node"},
+                                                           2)})
+    hashes = []
+    for attempt in ("first", "second"):
+        assert build.main(["--out", str(tmp_path / attempt)]) == 0
+        hashes.append(nc.read_manifest(tmp_path / attempt)[0]["sha256"])
+    assert hashes[0] == hashes[1]
