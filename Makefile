@@ -11,7 +11,9 @@ PYTEST_ARGS ?=
 
 .PHONY: run test test-slow bench pretrained clean-venv
 
+# Streamlit 1.67 needs Python >= 3.11: say so before a long install fails half-way.
 $(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"N-CODE Studio needs Python >= 3.11; $(PYTHON) is {v[0]}.{v[1]}: run make PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
