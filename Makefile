@@ -1,5 +1,7 @@
 # Two entry points: `make run` (set up + start the dashboard) and `make test` (set up + tests).
 # The venv is (re)installed only when a requirements file is newer than its stamp.
+# Server settings (bound to 127.0.0.1, no file watcher, no usage stats) live in
+# .streamlit/config.toml, which `streamlit run` reads from the repo root.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,9 +9,11 @@ STAMP := $(VENV)/.installed
 PORT ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench clean-venv
+.PHONY: run test test-slow bench pretrained clean-venv
 
+# Streamlit 1.67 needs Python >= 3.11: say so before a long install fails half-way.
 $(PY):
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"N-CODE Studio needs Python >= 3.11; $(PYTHON) is {v[0]}.{v[1]}: run make PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
@@ -18,8 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m streamlit run app/streamlit_app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.fileWatcherType none --browser.gatherUsageStats false
+	$(PY) -m streamlit run app/streamlit_app.py --server.port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -30,6 +33,11 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/toy_speed.py
 	$(PY) benchmarks/per_sample_fields.py
+
+# Retrain every checkpoint the dashboard opens and rewrite pretrained/manifest.json (hashes,
+# per-checkpoint rebuild commands).
+pretrained: $(STAMP)
+	$(PY) pretrained/build.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -3,8 +3,9 @@
     with serve() as base_url:
         ...  # http://127.0.0.1:<port>
 
-The server runs headless, bound to 127.0.0.1, without the file watcher (it trips over
-``torch.classes``), in a fresh interpreter of the same Python.
+The server runs headless in a fresh interpreter of the same Python, from the repo root, so it
+reads ``.streamlit/config.toml``: bound to 127.0.0.1, no file watcher (it trips over
+``torch.classes``), no usage statistics.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ def free_port() -> int:
 
 
 def command(port: int) -> list[str]:
-    """The ``streamlit run`` command line for ``port``."""
+    """The ``streamlit run`` command line for ``port`` (run it from ``ROOT``)."""
     return [sys.executable, "-m", "streamlit", "run", str(ENTRY), "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--server.headless", "true",
-            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+            "--server.headless", "true"]
 
 
 def wait_healthy(base_url: str, timeout_s: float, process: subprocess.Popen) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +20,14 @@ def configure_torch() -> int:
 
 @st.cache_data
 def manifest() -> list[dict[str, Any]]:
-    """Entries of ``pretrained/manifest.json`` (name, task, model, file, metrics, ...)."""
-    path = PRETRAINED / "manifest.json"
-    if not path.is_file():
-        return []
-    return json.loads(path.read_text())["checkpoints"]
+    """Entries of ``pretrained/manifest.json`` (name, task, model, file, sha256, metrics, ...)."""
+    return nc.read_manifest(PRETRAINED)
 
 
 @st.cache_resource
 def pretrained_checkpoint(name: str) -> dict[str, Any]:
-    """A pretrained checkpoint loaded with ``ncode_core.load_checkpoint`` (safe, validated)."""
-    entry = next(item for item in manifest() if item["name"] == name)
-    return nc.load_checkpoint(PRETRAINED / entry["file"])
+    """A pretrained checkpoint, hash-checked against the manifest, then safely loaded."""
+    return nc.load_pretrained(PRETRAINED, name)
 
 
 @st.cache_data(show_spinner=False)
@@ -42,7 +37,7 @@ def png_export_available() -> tuple[bool, str]:
         import kaleido  # noqa: F401
     except ImportError:
         return False, "kaleido is not installed"
-    from app.components.export import find_chromium
+    from app.browser import find_chromium
 
     if find_chromium() is None:
         return False, "no Chromium/Chrome found (install Debian's chromium)"

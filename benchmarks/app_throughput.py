@@ -35,16 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ncode_core as nc  # noqa: E402
+from app.browser import CHROMIUM_ARGS, INSTALL_COMMAND, find_chromium  # noqa: E402
 from app.components import figures  # noqa: E402
 from app.components import settings as S  # noqa: E402
 from app.components.views import ordered_views  # noqa: E402
 from app.launch import serve  # noqa: E402
 from benchmarks._timing import median_seconds, print_table  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def bare_rate(config: dict, seconds: float) -> float:
@@ -102,8 +98,11 @@ def browser_tab_context() -> Iterator[object]:
     """A headless Chromium browser context (playwright) for the duration of the block."""
     from playwright.sync_api import sync_playwright
 
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit(f"no Chromium found: install one with `{INSTALL_COMMAND}`")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser.new_context(viewport={"width": 1500, "height": 1100})
         browser.close()
 

@@ -68,6 +68,14 @@ from ncode_core.models import (
     Trajectory,
     build_flow,
 )
+from ncode_core.pretrained import (
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    file_sha256,
+    load_pretrained,
+    read_manifest,
+    verify_pretrained,
+)
 from ncode_core.registry import (
     MODELS,
     TASK_CONFIGS,
@@ -130,6 +138,8 @@ __all__ = [
     "JobError",
     "JobSpec",
     "JobStore",
+    "MANIFEST_FORMAT",
+    "MANIFEST_NAME",
     "MLPFieldBuilder",
     "MODELS",
     "MODEL_FAMILIES",
@@ -171,6 +181,7 @@ __all__ = [
     "equilibria_along_line",
     "field_over_time",
     "field_values",
+    "file_sha256",
     "find_equilibria",
     "fit",
     "grid",
@@ -179,8 +190,10 @@ __all__ = [
     "job_progress",
     "line_field_family",
     "load_checkpoint",
+    "load_pretrained",
     "parse_run_config",
     "read_log_tail",
+    "read_manifest",
     "reflection_picture",
     "refresh_jobs",
     "resume_job",
@@ -197,4 +210,5 @@ __all__ = [
     "vanderpol_portrait",
     "vanderpol_reference",
     "vector_field",
+    "verify_pretrained",
 ]

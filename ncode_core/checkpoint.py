@@ -38,9 +38,11 @@ def save_checkpoint(path: str | Path, trainer_state: dict[str, Any],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
     try:
-        torch.save(payload, temporary)
+        # Through the open file, not its (random) name: torch names the archive's records after
+        # a path it is given, so the same payload then always gives the same bytes (and sha256).
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(payload, stream)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -10,6 +10,7 @@ from typing import Any
 
 from ncode_core.checkpoint import load_checkpoint, save_checkpoint, trainer_state_from_checkpoint
 from ncode_core.cli_output import emit
+from ncode_core.cli_progress import TrainingProgress, open_progress
 from ncode_core.config import ConfigError, RunConfig, apply_overrides
 from ncode_core.registry import MODELS, TASKS, parse_run_config
 from ncode_core.runtime import set_threads
@@ -72,21 +73,17 @@ def _report(config: RunConfig, trainer: Trainer, evaluation: dict[str, Any]) -> 
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, print progress, save ``<out>/<task>-<model>-s<seed>.pt``."""
+    """Train with progress on stderr, save ``<out>/<task>-<model>-s<seed>.pt``."""
     config = config_from_args(args)
     set_threads()
     trainer = Trainer(config)
-    every = max(1, config.training.eval_every)
-
-    class Progress:
-        def on_step(self, _trainer: Trainer, metrics: dict[str, Any]) -> None:
-            if metrics["step"] % every == 0 and not args.json:
-                shown = {k: metrics[k] for k in ("train_loss", "test_loss", *trainer.task.metric_names)
-                         if k in metrics}
-                print(f"step {metrics['step']:>6}  " + "  ".join(
-                    f"{k}={v:.4g}" for k, v in shown.items()), flush=True)
-
-    result = fit(trainer, callbacks=[Progress()])
+    # Plain lines at evaluation steps, so each line carries the test metrics.
+    progress = open_progress("train", config.training.steps, every=config.training.eval_every)
+    shown = ("train_loss", "test_loss", *trainer.task.metric_names)
+    try:
+        result = fit(trainer, callbacks=[TrainingProgress(progress, shown)])
+    finally:
+        progress.close()
     path = Path(args.out) / f"{config.task}-{config.model}-s{config.seed}.pt"
     save_checkpoint(path, trainer.state_dict(), {**result.evaluation,
                                                  "train_loss": result.train_loss})
@@ -106,7 +103,15 @@ def run_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     trainer = Trainer(config, device=args.device)
     trainer.load_state_dict(trainer_state_from_checkpoint(payload))
-    evaluation = trainer.evaluate()
+    # One unit until evaluation runs in batches: a terminal still shows it runs, and how long.
+    progress = open_progress("eval", 1)
+    try:
+        evaluation = trainer.evaluate()
+        progress.update(1, {name: evaluation[name] for name in ("test_loss",
+                                                                *trainer.task.metric_names)
+                            if name in evaluation})
+    finally:
+        progress.close()
     report = {**_report(config, trainer, evaluation), "checkpoint": str(args.checkpoint),
               "nfe_forward": (evaluation_counts(trainer.model) or (0, 0))[0],
               "wall_s": time.perf_counter() - started}

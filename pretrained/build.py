@@ -1,11 +1,12 @@
 """Train the small checkpoints the dashboard opens instantly and write ``manifest.json``.
 
-    python pretrained/build.py            # all of them (a few minutes on 2 CPU cores)
+    make pretrained                       # all of them (a few minutes on 2 CPU cores)
     python pretrained/build.py --only annuli-ncode_open
 
 Each entry trains through the library (``ncode_core.Trainer``) with the lab's own settings (so
-the lab can keep training it), evaluates the held-out split and records those metrics: nothing in
-the manifest is typed in by hand.
+the lab can keep training it), evaluates the held-out split and records those metrics, the file's
+sha256 (``ncode_core.load_pretrained`` refuses a file that no longer matches) and the command that
+rebuilds it: nothing in the manifest is typed in by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import ncode_core as nc  # noqa: E402
 from app.components import settings as S  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+REBUILD_ALL = "make pretrained"
 log = logging.getLogger("pretrained")
 
 # name -> (settings overrides, optimiser steps)
@@ -39,8 +41,13 @@ RECIPES: dict[str, tuple[dict, int]] = {
 }
 
 
-def build(name: str, overrides: dict, steps: int) -> dict:
-    """Train one recipe, save ``<name>.pt`` next to this file, return its manifest entry."""
+def rebuild_command(name: str) -> str:
+    """The command (from the repo root) that rebuilds only ``name``."""
+    return f"python pretrained/build.py --only {name}"
+
+
+def build(name: str, overrides: dict, steps: int, directory: Path = HERE) -> dict:
+    """Train one recipe, save ``<directory>/<name>.pt``, return its manifest entry."""
     settings = {**S.defaults_for(overrides["task"]), **overrides}
     config = S.to_run_config(settings, steps=steps)
     started = time.perf_counter()
@@ -48,11 +55,12 @@ def build(name: str, overrides: dict, steps: int) -> dict:
     result = nc.fit(trainer, steps=steps)
     wall = time.perf_counter() - started
     evaluation = trainer.evaluate()
-    path = HERE / f"{name}.pt"
+    path = directory / f"{name}.pt"
     nc.save_checkpoint(path, trainer.state_dict(), {**evaluation, "train_loss": result.train_loss})
     metrics = {k: float(v) for k, v in evaluation.items() if isinstance(v, (int, float))}
     log.info("%s: %d steps in %.1f s, %s", name, steps, wall, metrics)
     return {"name": name, "task": config["task"], "model": config["model"], "file": path.name,
+            "sha256": nc.file_sha256(path), "rebuild": rebuild_command(name),
             "steps": trainer.step_count, "seed": config["seed"], "settings": S.normalise(settings),
             "metrics": metrics, "params": trainer.parameter_count, "bytes": path.stat().st_size,
             "train_wall_s": round(wall, 2)}
@@ -62,19 +70,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted(RECIPES),
                         help="rebuild only these (the others keep their manifest entries)")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="folder for the checkpoints and manifest.json (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     nc.set_threads()
-    manifest_path = HERE / "manifest.json"
-    entries = {}
-    if manifest_path.is_file():
-        entries = {e["name"]: e for e in json.loads(manifest_path.read_text())["checkpoints"]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    manifest_path = args.out / nc.MANIFEST_NAME
+    entries = {entry["name"]: entry for entry in nc.read_manifest(args.out)} if args.only else {}
     for name in args.only or list(RECIPES):
         overrides, steps = RECIPES[name]
-        entries[name] = build(name, overrides, steps)
+        entries[name] = build(name, overrides, steps, args.out)
     ordered = [entries[name] for name in RECIPES if name in entries]
-    manifest = {"format": 1, "built_by": "python pretrained/build.py",
-                "checkpoints": ordered}
+    manifest = {"format": nc.MANIFEST_FORMAT, "built_by": REBUILD_ALL, "checkpoints": ordered}
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(e["bytes"] for e in ordered)
     log.info("wrote %s (%d checkpoints, %.0f kB)", manifest_path, len(ordered), total / 1024)

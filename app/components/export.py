@@ -1,31 +1,18 @@
 """Figure export: standalone HTML (always) and PNG via kaleido v1, which drives a Chromium.
 
 Decision: PNG export uses kaleido (pinned in requirements.txt, installs offline from PyPI) with the
-system Chromium (Debian ``chromium``, the same browser the e2e tests use); kaleido's own
-``get_chrome`` download is never attempted. Where no Chromium exists the app says so and points
+Chromium :func:`app.browser.find_chromium` finds (Debian ``chromium`` first, the same browser the
+e2e tests use); kaleido's own ``get_chrome`` download is never attempted. Where no Chromium exists the app says so and points
 to the chart's camera button (plotly.js renders the PNG in the user's own browser).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 
 import plotly.graph_objects as go
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def find_chromium() -> str | None:
-    """Path of a Chromium/Chrome executable (``BROWSER_PATH`` first), or None."""
-    configured = os.environ.get("BROWSER_PATH")
-    if configured and os.path.isfile(configured):
-        return configured
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+from app.browser import find_chromium
 
 
 def figure_html(fig: go.Figure) -> bytes:

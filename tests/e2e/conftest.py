@@ -1,36 +1,48 @@
-"""Real-browser fixtures: the dashboard under `streamlit run` and headless Debian Chromium."""
+"""Real-browser fixtures: the dashboard under `streamlit run` and a headless Chromium (Debian's or
+Playwright's). Without one the tests skip, naming the install command; under CI they fail."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from app.browser import CHROMIUM_ARGS, find_chromium
 from app.launch import serve
+from tests.e2e.browser_policy import decide_browser_tests, under_ci
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable, or a skip (locally) / failure (CI) saying how to install one."""
+    decision = decide_browser_tests(find_chromium(), under_ci(os.environ))
+    if decision.action == "skip":
+        pytest.skip(decision.reason)
+    if decision.action == "fail":
+        pytest.fail(decision.reason, pytrace=False)
+    return decision.chromium
 
 
 @pytest.fixture(scope="module")
-def server() -> str:
+def server(chromium) -> str:
+    """The dashboard's base URL (asks for the browser first: no server starts for a skip)."""
     ARTIFACTS.mkdir(exist_ok=True)
     with serve(log_path=ARTIFACTS / "streamlit.log") as base_url:
         yield base_url
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
                                               headless=True)
-        yield chromium
-        chromium.close()
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
