@@ -14,12 +14,12 @@ manifest) is refused with one line naming the file and the command that rebuilds
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from ncode_core.checkpoint import CheckpointError, load_checkpoint
+from ncode_core.data.integrity import file_digest
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -27,12 +27,8 @@ REQUIRED_ENTRY_KEYS = ("name", "file", "sha256", "rebuild")
 
 
 def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of a file's bytes (the data layer's digest, so there is one hashing helper)."""
+    return file_digest(Path(path), "sha256")
 
 
 def read_manifest(directory: str | Path) -> list[dict[str, Any]]:
