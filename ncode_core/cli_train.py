@@ -113,7 +113,7 @@ def run_eval(args: argparse.Namespace) -> int:
     trainer.load_state_dict(trainer_state_from_checkpoint(payload))
     evaluation = trainer.evaluate()
     report = {**_report(config, trainer, evaluation), "checkpoint": str(args.checkpoint),
-              "nfe_forward": trainer.model.flow.nfe[0], "wall_s": time.perf_counter() - started}
+              "nfe_forward": trainer.model.nfe[0], "wall_s": time.perf_counter() - started}
     lines = [] if args.json else [json.dumps(report, indent=2, default=float)]
     _emit(report, args.json, lines)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from ncode_core.config import ConfigError, RunConfig, TASK_CONFIGS
 from ncode_core.models import (
@@ -10,17 +11,18 @@ from ncode_core.models import (
     NODE,
     ClosedLoopNCODE,
     DataControlledNODE,
-    FlowModel,
+    ODERNN,
+    LSTMBaseline,
     OpenLoopNCODE,
-    TaskModel,
 )
-from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
+from ncode_core.tasks import AnnuliTask, MemorizationTask, ReflectionTask, Task, VanDerPolTask
 
-MODELS: dict[str, type[FlowModel]] = {
-    cls.family: cls for cls in (NODE, ANODE, DataControlledNODE, OpenLoopNCODE, ClosedLoopNCODE)
+MODELS: dict[str, type[nn.Module]] = {
+    cls.family: cls for cls in (NODE, ANODE, DataControlledNODE, OpenLoopNCODE, ClosedLoopNCODE,
+                                ODERNN, LSTMBaseline)
 }
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask)
+    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask)
 }
 assert set(TASKS) == set(TASK_CONFIGS), "every task needs a config model in config.TASK_CONFIGS"
 
@@ -44,7 +46,8 @@ def build_task(config: RunConfig, device: torch.device | str = "cpu",
     return cls(cls.config_model.model_validate(config.task_cfg), config.seed, device, dtype)
 
 
-def build_model(task: Task, config: RunConfig) -> TaskModel:
-    """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32)."""
+def build_model(task: Task, config: RunConfig) -> nn.Module:
+    """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32):
+    a TaskModel for the point tasks, an episode model for memorization; each has ``nfe``."""
     check_pair(task.name, config.model)
     return task.build_model(config.model, config.model_cfg, config.solver)

@@ -66,12 +66,12 @@ class Trainer:
         x, y = self.task.train_batch(self.step_count, training.batch_size)
         self.optimizer.zero_grad(set_to_none=True)
         loss, batch_metrics = self.task.loss(self.model, x, y)
-        nfe_forward = self.model.flow.nfe[0]
+        nfe_forward = self.model.nfe[0]
         if not torch.isfinite(loss):
             raise DivergenceError("NaN loss" if torch.isnan(loss) else "infinite loss",
                                   self.step_count)
         loss.backward()
-        nfe_backward = self.model.flow.nfe[1]
+        nfe_backward = self.model.nfe[1]
         limit = training.grad_clip if training.grad_clip is not None else math.inf
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), limit)
         if not torch.isfinite(grad_norm):

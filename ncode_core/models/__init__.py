@@ -1,6 +1,7 @@
 """Continuous-time models: the baselines and N-CODE."""
 
 from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory
+from ncode_core.models.episodic import ODERNN, EpisodicFlow, LSTMBaseline, PlasticNCODE
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
@@ -12,9 +13,13 @@ __all__ = [
     "ANODE",
     "ClosedLoopNCODE",
     "DataControlledNODE",
+    "EpisodicFlow",
+    "LSTMBaseline",
     "FlowModel",
     "NODE",
+    "ODERNN",
     "OpenLoopNCODE",
+    "PlasticNCODE",
     "SelectDims",
     "TaskModel",
     "Trajectory",

@@ -110,3 +110,8 @@ class TaskModel(nn.Module):
         """x0 ``(B, d)`` -> (readout of x(T) ``(B, out)``, trajectory)."""
         trajectory = self.flow(x0)
         return self.readout(trajectory.x[-1]), trajectory
+
+    @property
+    def nfe(self) -> tuple[int, int]:
+        """The flow's (forward, backward) function evaluations (what the Trainer reports)."""
+        return self.flow.nfe

@@ -2,11 +2,13 @@
 
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
+from ncode_core.tasks.memorization import MemorizationTask
 from ncode_core.tasks.reflection import ReflectionTask
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_trajectories
 
 __all__ = [
     "AnnuliTask",
+    "MemorizationTask",
     "ReflectionTask",
     "Task",
     "VanDerPolTask",

@@ -23,8 +23,9 @@ class Task:
     """A problem: data (made deterministically from the seed), models that fit it, loss, metrics.
 
     Subclasses define ``name``, ``families`` (registry model keys that fit), ``config_model``,
-    ``input_dim``, ``metric_names`` and implement the methods below. Data lives on ``device`` in
-    ``dtype``.
+    ``input_dim``, ``metric_names`` and implement the methods below; ``solver_defaults`` and
+    ``training_defaults`` replace global config defaults the user did not set. Data lives on
+    ``device`` in ``dtype``.
     """
 
     name: ClassVar[str] = ""
@@ -33,6 +34,8 @@ class Task:
     input_dim: ClassVar[int] = 0
     metric_names: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    solver_defaults: ClassVar[dict[str, Any]] = {}
+    training_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, config: BaseModel, seed: int, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32) -> None:
