@@ -6,7 +6,7 @@ Every model uses the task's default training settings (Adam, lr 3e-3, 16 episode
 N-CODE is evaluated on the fixed held-out episodes every ``--eval-every`` steps; the budget is
 the first evaluated step below the threshold. Baselines then train for that many steps and
 for ``--long-steps`` steps. Wall times cover training steps only, not evaluations.
-Run: nice -n 10 .venv/bin/python benchmarks/memorization.py [--seeds 0 1 2] [--long-steps 500]
+Run: nice -n 10 .venv/bin/python benchmarks/memorization.py [--seeds 0 1 2] [--long-steps 300]
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def steps_to_threshold(seed: int, threshold: float, eval_every: int, max_steps: 
             trainer.step()
         wall += time.perf_counter() - started
         evaluation = trainer.evaluate()
+        progress(f"ncode_closed seed {seed} step {trainer.step_count}: bit error "
+                 f"{evaluation['bit_error']:.4f}, degraded {evaluation['degraded_bit_error']:.4f}, "
+                 f"train wall {wall:.0f} s")
         if evaluation["bit_error"] < threshold:
             break
     return trainer.step_count, wall, evaluation
@@ -69,7 +72,14 @@ def train_for(model: str, seed: int, checkpoints: list[int], overrides: dict) ->
             trainer.step()
         wall += time.perf_counter() - started
         results.append({**trainer.evaluate(), "wall_s": wall, "params": trainer.parameter_count})
+        progress(f"{model} seed {seed} step {target}: bit error {results[-1]['bit_error']:.4f}, "
+                 f"degraded {results[-1]['degraded_bit_error']:.4f}, train wall {wall:.0f} s")
     return results
+
+
+def progress(line: str) -> None:
+    """One progress line on stderr (the table goes to stdout at the end)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def percent(values: list[float]) -> str:
@@ -86,7 +96,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.01, help="held-out bit error")
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--max-steps", type=int, default=400)
-    parser.add_argument("--long-steps", type=int, default=500,
+    parser.add_argument("--long-steps", type=int, default=300,
                         help="a longer baseline budget, to see where they plateau")
     parser.add_argument("--lstm-hidden", type=int, default=512,
                         help="LSTM hidden units (the paper: 5000)")
