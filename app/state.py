@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     COMPARE: {},
     QUERY_PROBLEMS: [],
     URL_LOADED: False,
-    SAMPLES: {name: [list(sample) for sample in cls.ui.samples] for name, cls in nc.TASKS.items()},
+    SAMPLES: {name: [list(sample) for sample in cls.ui.lab.samples] for name, cls in nc.lab_tasks().items()},
     CHUNK: 2.0,
     VIEW_EVERY: 5.0,
     PNG_CACHE: {},

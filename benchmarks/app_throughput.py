@@ -10,7 +10,7 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   step counter the page shows, over ``--seconds`` (training chunks, evaluations, the views and
   the browser's redraws included). Target: >= 70 % of the bare throughput;
 * first render of the lab: from ``page.goto(/lab)`` to (a) the first chart of the model's views
-  drawn (the task's first main view, ``Task.ui.main_views[0]``) and (b) every view chart drawn,
+  drawn (the task's first main view, ``Task.ui.lab.main_views[0]``) and (b) every view chart drawn,
   in a new tab (a new Streamlit session), once on a cold server (the first session imports
   torch) and then warm (later tabs: the browser's cache holds the scripts; median of
   ``--repeats``); plus the server's own share (a new session's first run of the lab under

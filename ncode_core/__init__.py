@@ -26,6 +26,7 @@ from ncode_core.checkpoint import (
 from ncode_core.config import (
     AnnuliConfig,
     ConfigError,
+    MemorizationConfig,
     ModelConfig,
     ReflectionConfig,
     RunConfig,
@@ -63,7 +64,11 @@ from ncode_core.models import (
     FlowModel,
     MLPFieldBuilder,
     ModelInfo,
+    EpisodicFlow,
+    LSTMBaseline,
+    ODERNN,
     OpenLoopNCODE,
+    PlasticNCODE,
     TaskModel,
     Trajectory,
     build_flow,
@@ -83,9 +88,18 @@ from ncode_core.registry import (
     build_model,
     build_task,
     check_pair,
+    lab_tasks,
     parse_run_config,
 )
 from ncode_core.tasks import vanderpol_reference
+from ncode_core.registry import MODELS, TASKS, build_model, build_task, check_pair
+from ncode_core.tasks.memorization import (
+    Episodes,
+    MemorizationTask,
+    bit_errors,
+    presentation_schedule,
+    sample_episodes,
+)
 from ncode_core.viz import (
     Bifurcation,
     DecisionMap,
@@ -109,7 +123,7 @@ from ncode_core.viz import (
     vector_field,
 )
 from ncode_core.runtime import set_threads
-from ncode_core.tasks import TaskUI, TourStep
+from ncode_core.tasks import LabUI, TaskUI, TourStep
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
 __all__ = [
@@ -131,6 +145,8 @@ __all__ = [
     "FieldBuilder",
     "Equilibria",
     "FieldMovie",
+    "EpisodicFlow",
+    "Episodes",
     "FitResult",
     "FlowModel",
     "JOB_STATES",
@@ -147,8 +163,13 @@ __all__ = [
     "ModelConfig",
     "NODE",
     "NewtonSettings",
+    "LSTMBaseline",
+    "MemorizationConfig",
+    "MemorizationTask",
+    "ODERNN",
     "OpenLoopNCODE",
     "Paths",
+    "PlasticNCODE",
     "RESUMABLE_STATES",
     "ReflectionConfig",
     "ReflectionPicture",
@@ -160,6 +181,7 @@ __all__ = [
     "TERMINAL_STATES",
     "TaskModel",
     "TaskUI",
+    "LabUI",
     "TourStep",
     "Trainer",
     "TrainingConfig",
@@ -170,6 +192,7 @@ __all__ = [
     "apply_overrides",
     "bifurcation_line",
     "build_flow",
+    "bit_errors",
     "build_model",
     "build_task",
     "cancel_job",
@@ -188,10 +211,12 @@ __all__ = [
     "grid_starts",
     "is_closed_loop",
     "job_progress",
+    "lab_tasks",
     "line_field_family",
     "load_checkpoint",
     "load_pretrained",
     "parse_run_config",
+    "presentation_schedule",
     "read_log_tail",
     "read_manifest",
     "reflection_picture",
@@ -199,6 +224,7 @@ __all__ = [
     "resume_job",
     "sample_context",
     "sample_equilibria",
+    "sample_episodes",
     "save_checkpoint",
     "set_threads",
     "solve",

@@ -126,6 +126,40 @@ class VanDerPolConfig(StrictModel):
 TASK_CONFIG_CONTEXT = "task_config_model"  # validation-context key: the task's config model
 
 
+class MemorizationConfig(StrictModel):
+    """Few-shot pattern memorization (section 4.3, C.3; Miconi et al. 2018).
+
+    Each episode shows ``n_patterns`` (m) random patterns of ``n_bits`` (n) bits in {-1, 1},
+    ``cycles`` times in shuffled order, each for ``presentation_time`` seconds, then a probe (one
+    of them with a ``degradation`` fraction of its bits zeroed) for ``query_time`` seconds.
+    The paper uses n in {100, 1000}, m in {2, 5, 10}, degradation in {0.5, 0.7, 0.9}.
+    """
+
+    n_bits: int = Field(100, ge=2, le=4096, description="n, bits per pattern (paper: 100, 1000)")
+    n_patterns: int = Field(5, ge=1, le=64, description="m, patterns per episode (paper: 2, 5, 10)")
+    degradation: float = Field(
+        0.5, gt=0, lt=1, description="fraction of the probe's bits zeroed (paper: 0.5, 0.7, 0.9)"
+    )
+    cycles: int = Field(2, ge=1, le=16, description="presentations of each pattern, shuffled")
+    presentation_time: float = Field(0.5, gt=0, le=100, description="seconds per presentation")
+    query_time: float = Field(0.5, gt=0, le=100, description="seconds the probe is shown")
+    balanced: bool = Field(False, description="exactly n/2 bits of each pattern are +1")
+    n_test_episodes: int = Field(256, ge=1, le=100_000, description="fixed held-out episodes")
+    lstm_hidden: int = Field(
+        512, ge=1, le=8192, description="LSTM hidden units (paper: 5000, heavy on a CPU)"
+    )
+    lstm_steps: int = Field(5, ge=1, le=100, description="LSTM time steps per presentation")
+
+    @field_validator("balanced")
+    @classmethod
+    def _even_when_balanced(cls, value: bool, info) -> bool:
+        bits = info.data.get("n_bits")
+        if value and bits is not None and bits % 2:
+            raise ValueError(f"needs an even n_bits (n_bits is {bits})")
+        return value
+
+
+
 class RunConfig(StrictModel):
     """Everything that defines one training run; what checkpoints and job specs store."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 from pydantic import ValidationError
+from torch import nn
 
 from ncode_core.config import (
     TASK_CONFIG_CONTEXT,
@@ -15,16 +16,25 @@ from ncode_core.config import (
     StrictModel,
     format_validation_error,
 )
-from ncode_core.models import FLOW_MODELS, FlowModel, TaskModel
-from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
+from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline
+from ncode_core.tasks import AnnuliTask, MemorizationTask, ReflectionTask, Task, VanDerPolTask
 
-MODELS: dict[str, type[FlowModel]] = {cls.family: cls for cls in FLOW_MODELS}
+# The ODE families (models/factory.py) and the recurrent baselines only memorization uses (each
+# task builds the class that fits it for a family key, e.g. memorization's episodic N-CODE).
+MODELS: dict[str, type[nn.Module]] = {cls.family: cls for cls in (*FLOW_MODELS, ODERNN,
+                                                                   LSTMBaseline)}
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask)
+    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()
 }  # a view of Task.config_model, for forms that list every task's settings
+
+
+def lab_tasks() -> dict[str, type[Task]]:
+    """The registered tasks the toy pages (lab, Compare, tour, explorer) train and draw live:
+    those whose ``ui.lab`` is set, in registry order (read at call time)."""
+    return {name: cls for name, cls in TASKS.items() if cls.ui.lab is not None}
 
 
 def check_pair(task: str, model: str) -> None:
@@ -49,11 +59,28 @@ def parse_run_config(raw: dict[str, Any]) -> RunConfig:
     task_cls = TASKS.get(name) if isinstance(name, str) else None
     context = {TASK_CONFIG_CONTEXT: task_cls.config_model if task_cls else None}
     try:
-        config = RunConfig.model_validate(raw, context=context)
+        config = RunConfig.model_validate(_with_task_defaults(raw, task_cls), context=context)
     except ValidationError as error:
         raise ConfigError(format_validation_error(error)) from None
     check_pair(config.task, config.model)
     return config
+
+
+def _with_task_defaults(raw: dict[str, Any], task: type[Task] | None) -> dict[str, Any]:
+    """``raw`` with the task's own solver/training defaults under the values the caller gave.
+
+    A task whose sensible settings differ from the global defaults (memorization: fixed-step
+    solver, small batches of episodes) declares ``solver_defaults`` / ``training_defaults``.
+    """
+    if task is None:
+        return raw
+    merged = dict(raw)
+    for section, defaults in (("solver", task.solver_defaults),
+                              ("training", task.training_defaults)):
+        given = raw.get(section, {})
+        if defaults and isinstance(given, dict):
+            merged[section] = {**defaults, **given}
+    return merged
 
 
 def build_task(config: RunConfig, device: torch.device | str = "cpu",
@@ -62,7 +89,8 @@ def build_task(config: RunConfig, device: torch.device | str = "cpu",
     return TASKS[config.task](config.task_cfg, config.seed, device, dtype)
 
 
-def build_model(task: Task, config: RunConfig) -> TaskModel:
-    """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32)."""
+def build_model(task: Task, config: RunConfig) -> nn.Module:
+    """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32):
+    a TaskModel for the point tasks, an episode model for memorization; each has ``nfe``."""
     check_pair(task.name, config.model)
     return task.build_model(config.model, config.model_cfg, config.solver)

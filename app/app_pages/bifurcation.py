@@ -21,7 +21,8 @@ st.caption("For N-CODE every x(0) gets its own field through theta(0) = gamma(x(
 
 def explorable(task: str) -> bool:
     """Whether the explorer applies: a two-class task on the plane (it has a decision map)."""
-    return "decision" in nc.TASKS[task].ui.views
+    lab = nc.TASKS[task].ui.lab
+    return lab is not None and "decision" in lab.views
 
 
 live = st.session_state.get(state.LAB)

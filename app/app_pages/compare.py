@@ -14,7 +14,7 @@ from app.components.views import ViewOptions, lab_views
 REFRESH_S = 0.1
 
 st.title("Compare NODE and N-CODE")
-tasks = list(nc.TASKS)
+tasks = list(nc.lab_tasks())
 columns = st.columns(4)
 task = columns[0].selectbox("Task", tasks, format_func=S.task_label,
                             index=tasks.index(S.default_task("compare")), key="cmp_task")
@@ -75,9 +75,9 @@ def side_by_side() -> None:
             live_panel.status_line(live)
             live_panel.metrics_row(live, f"cmp_{name}", compact=True)
             ui = live.task.ui
-            samples = tuple(tuple(sample) for sample in ui.samples)
+            samples = tuple(tuple(sample) for sample in ui.lab.samples)
             views = lab_views(live, ViewOptions(samples=samples, resolution=15),
-                              list(ui.main_views))
+                              list(ui.lab.main_views))
             for view, figure in views.items():
                 st.plotly_chart(figure, key=f"cmp_{name}_{view}")
             live_panel.curves(live, f"cmp_{name}_curves")

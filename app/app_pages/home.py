@@ -22,10 +22,10 @@ st.markdown(
     "*closed-loop* control evolves theta with dtheta/dt = g(theta, x, t)."
 )
 st.subheader("Pages")
-tour_steps = sum(len(cls.ui.tour) for cls in nc.TASKS.values())
+tour_steps = sum(len(cls.ui.lab.tour) for cls in nc.lab_tasks().values())
 rows = [
     (":material/science: **Toy lab**", f"train {listing([S.model_label(m) for m in nc.MODELS])} "
-     f"on {listing([S.task_label(t) for t in nc.TASKS])}, live, with play / pause / step / "
+     f"on {listing([S.task_label(t) for t in nc.lab_tasks()])}, live, with play / pause / step / "
      "reset; each task's own pictures (decision map, trajectories, each sample's own vector "
      "field with streamlines, theta(t), model vs target trajectories)"),
     (":material/compare: **Compare**", "a baseline (a NODE by default) and an N-CODE trained "

@@ -37,7 +37,7 @@ def job_actions(job: nc.Job) -> None:
             if middle.button("Resume", key=f"jobs_resume_{job.id}", icon=":material/replay:"):
                 nc.resume_job(job.id)
                 st.toast(f"job {job.id} queued again; it continues from its last checkpoint")
-        if job.status == "succeeded" and job.checkpoint and job.task in nc.TASKS:
+        if job.status == "succeeded" and job.checkpoint and job.task in nc.lab_tasks():
             if right.button("Open in Toy lab", key=f"jobs_open_{job.id}",
                             icon=":material/open_in_new:"):
                 open_in_lab(nc.load_checkpoint(job.checkpoint), f"job {job.id}: {job.name}",

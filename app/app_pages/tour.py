@@ -1,4 +1,4 @@
-"""Teaching tour: each registered task's steps (``Task.ui.tour``), each a short text and a
+"""Teaching tour: each registered task's steps (``Task.ui.lab.tour``), each a short text and a
 one-click preset for the lab."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from app.components.controller import LiveTraining
 from app.components.open_in_lab import open_in_lab
 from app.components.views import as_numpy
 
-STEPS: list[tuple[str, nc.TourStep]] = [(task, step) for task, cls in nc.TASKS.items()
-                                        for step in cls.ui.tour]
+STEPS: list[tuple[str, nc.TourStep]] = [(task, step) for task, cls in nc.lab_tasks().items()
+                                        for step in cls.ui.lab.tour]
 
 
 def apply(task: str, step: nc.TourStep, pretrained: str | None) -> None:

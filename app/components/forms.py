@@ -50,7 +50,7 @@ def settings_form(container=None) -> dict[str, Any]:
         st.session_state.setdefault(WIDGET + name, value)
     task = current["task"]
     ui = S.task_ui(task)
-    box.selectbox("Task", list(nc.TASKS), format_func=S.task_label,
+    box.selectbox("Task", list(nc.lab_tasks()), format_func=S.task_label,
                   key=WIDGET + "task", on_change=_on_task_change)
     box.selectbox("Model", list(nc.TASKS[task].families), format_func=S.model_label,
                   key=WIDGET + "model", on_change=_store)
@@ -69,15 +69,15 @@ def settings_form(container=None) -> dict[str, Any]:
         st.slider("Control code size (N-CODE)", 1, 32, key=WIDGET + "code", on_change=_store,
                   disabled="gamma_hidden" not in options)
         st.slider("Integration time T", 0.2, 5.0, step=0.1, key=WIDGET + "T", on_change=_store,
-                  disabled=ui.own_horizon,
-                  help="this task sets its own horizon" if ui.own_horizon else None)
+                  disabled=ui.lab.own_horizon,
+                  help="this task sets its own horizon" if ui.lab.own_horizon else None)
     with box.expander("Data", expanded=False):
-        _, low, high = ui.sample_range
+        _, low, high = ui.lab.sample_range
         st.slider("Samples (train + test)", low, high, key=WIDGET + "n", on_change=_store)
         st.slider("Test fraction", 0.1, 0.5, step=0.05, key=WIDGET + "test_ratio",
                   on_change=_store)
         st.slider("Noise", 0.0, 0.5, step=0.01, key=WIDGET + "noise", on_change=_store,
-                  disabled=not ui.uses_noise)
+                  disabled=not ui.lab.uses_noise)
         st.number_input("Seed", 0, 9999, step=1, key=WIDGET + "seed", on_change=_store)
     settings = _read()
     st.session_state[state.SETTINGS] = settings

@@ -23,10 +23,22 @@ TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 
+
+
+class LabTaskNames:
+    """The keys of :func:`ncode_core.lab_tasks`, read at each use (a task registered later counts)."""
+
+    def __iter__(self):
+        return iter(nc.lab_tasks())
+
+    def __contains__(self, name: object) -> bool:
+        return name in nc.lab_tasks()
+
+
 # name -> (kind, low, high) for numbers, (choices,) for numbers from a list, ("names", names)
 # for text choices (registry keys: a live view of the table, so a task registered later counts)
 BOUNDS: dict[str, tuple] = {
-    "task": ("names", nc.TASKS.keys()),
+    "task": ("names", LabTaskNames()),
     "model": ("names", nc.MODELS.keys()),
     "method": ("names", METHODS),
     "tol": (TOLERANCES,),
@@ -58,10 +70,10 @@ def model_label(model: str) -> str:
 
 
 def default_task(page: str) -> str:
-    """The task ``page`` opens on: the first that names the page in ``ui.opens``, else the
+    """The task ``page`` opens on: the first that names the page in ``ui.lab.opens``, else the
     first registered task."""
-    return next((name for name, cls in nc.TASKS.items() if page in cls.ui.opens),
-                next(iter(nc.TASKS)))
+    tasks = nc.lab_tasks()
+    return next((name for name, cls in tasks.items() if page in cls.ui.lab.opens), next(iter(tasks)))
 
 
 def fitting_model(task: str, model: str) -> str:
@@ -74,9 +86,9 @@ def defaults_for(task: str) -> dict[str, Any]:
     setting, the task's own (``Task.ui``) for its data size, batch, learning rate and model."""
     ui = task_ui(task)
     return {
-        "task": task, "model": ui.default_model, "seed": 0, "method": _SOLVER.method,
-        "tol": _SOLVER.rtol, "lr": ui.lr, "batch": ui.batch_size, "hidden": _MODEL.hidden,
-        "code": _MODEL.gamma_hidden, "n": ui.sample_range[0], "noise": 0.0, "test_ratio": 0.25,
+        "task": task, "model": ui.lab.default_model, "seed": 0, "method": _SOLVER.method,
+        "tol": _SOLVER.rtol, "lr": ui.lab.lr, "batch": ui.lab.batch_size, "hidden": _MODEL.hidden,
+        "code": _MODEL.gamma_hidden, "n": ui.lab.sample_range[0], "noise": 0.0, "test_ratio": 0.25,
         "T": _MODEL.integration_time,
     }
 
@@ -141,8 +153,8 @@ def from_query(params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """
     problems: list[str] = []
     task = params.get("task", DEFAULTS["task"])
-    if task not in nc.TASKS:
-        problems.append(f"task={task!r} is not one of {', '.join(nc.TASKS)}")
+    if task not in nc.lab_tasks():
+        problems.append(f"task={task!r} is not one of {', '.join(nc.lab_tasks())}")
         task = DEFAULTS["task"]
     settings = defaults_for(task)
     for name in BOUNDS:

@@ -1,7 +1,7 @@
 """Views of a model being trained: ncode_core viz arrays -> named plotly figures. Pure (no st.*).
 
 Which views a task has, and which of them come first, is the task's own knowledge
-(``Task.ui.views`` / ``Task.ui.main_views``); this module knows how to draw each named view. The
+(``Task.ui.lab.views`` / ``Task.ui.lab.main_views``); this module knows how to draw each named view. The
 lab and the compare page show them; the share page exports them.
 """
 
@@ -38,7 +38,7 @@ def as_numpy(tensor) -> np.ndarray:
 
 def plot_bounds(task) -> tuple[float, ...]:
     """The box around the task's data, ``(low, high)`` per input dimension (``Task.ui``)."""
-    return tuple(task.ui.plot_bounds(task.config))
+    return tuple(task.ui.lab.plot_bounds(task.config))
 
 
 def sample_inputs(live, options: ViewOptions) -> np.ndarray:
@@ -131,7 +131,7 @@ BUILDERS: dict[str, Callable[[object, ViewOptions], go.Figure]] = {
 
 def ordered_views(ui: nc.TaskUI, controlled: bool) -> list[str]:
     """A task's views, main views first; ``theta`` only when the model is ``controlled``."""
-    ordered = [*ui.main_views, *(name for name in ui.views if name not in ui.main_views)]
+    ordered = [*ui.lab.main_views, *(name for name in ui.lab.views if name not in ui.lab.main_views)]
     return [name for name in ordered if name != "theta" or controlled]
 
 

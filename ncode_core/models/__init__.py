@@ -10,6 +10,7 @@ from ncode_core.models.field_builders import (
     flat_size,
 )
 from ncode_core.models.info import ModelInfo
+from ncode_core.models.episodic import ODERNN, EpisodicFlow, LSTMBaseline, PlasticNCODE
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
@@ -21,11 +22,15 @@ __all__ = [
     "ControlledField",
     "DataControlledNODE",
     "FieldBuilder",
+    "EpisodicFlow",
+    "LSTMBaseline",
     "FlowModel",
     "MLPFieldBuilder",
     "ModelInfo",
     "NODE",
+    "ODERNN",
     "OpenLoopNCODE",
+    "PlasticNCODE",
     "SelectDims",
     "Shape",
     "TaskModel",

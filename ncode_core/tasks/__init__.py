@@ -2,16 +2,19 @@
 
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
+from ncode_core.tasks.memorization import MemorizationTask
 from ncode_core.tasks.reflection import ReflectionTask
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_reference
-from ncode_core.tasks.ui import CountSplit, FractionSplit, TaskUI, TourStep
+from ncode_core.tasks.ui import CountSplit, FractionSplit, LabUI, TaskUI, TourStep
 
 __all__ = [
     "AnnuliTask",
     "CountSplit",
     "FractionSplit",
+    "MemorizationTask",
     "ReflectionTask",
     "Task",
+    "LabUI",
     "TaskUI",
     "TourStep",
     "VanDerPolTask",

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from ncode_core.config import AnnuliConfig
 from ncode_core.models import FlowModel, TaskModel, flat_size
 from ncode_core.tasks.base import Task, step_generator
-from ncode_core.tasks.ui import FractionSplit, TaskUI, TourStep
+from ncode_core.tasks.ui import FractionSplit, LabUI, TaskUI, TourStep
 
 
 def sample_annuli(config: AnnuliConfig, count: int,
@@ -57,22 +57,24 @@ class AnnuliTask(Task):
     description = "2-D concentric annuli (Fig. 5): N-CODE separates them by a bifurcation"
     ui = TaskUI(
         label="Concentric annuli (2-D)", primary_metric="test_accuracy", higher_is_better=True,
-        views=("decision", "trajectories", "field_a", "field_b", "theta"),
-        main_views=("decision", "trajectories"), samples=((0.25, 0.1), (1.2, 0.4)),
-        sample_range=(512, 64, 4096), batch_size=128, lr=1e-2, own_horizon=False,
-        uses_noise=True, split=FractionSplit(),
-        plot_bounds=square_around_annuli,
-        default_model="ncode_open", opens=("lab",),
-        compare_lesson="A NODE's flow deforms the plane without tearing it, so the ring still "
-                       "encloses the disk after the flow and no line separates them; N-CODE "
-                       "gives each point its own field and separates the classes.",
-        tour=(TourStep(
-            "Annuli torn apart by a bifurcation",
-            "Inner disk vs outer annulus. A NODE's flow deforms the plane without tearing it: "
-            "after the flow the ring still encloses the disk, so in 2-D no line separates "
-            "them and the linear readout has to compromise. N-CODE switches the field between "
-            "the classes (compare sample A and sample B) so the flow separates them cleanly. "
-            "Then open the Bifurcation explorer.", "ncode_open"),),
+        lab=LabUI(
+            views=("decision", "trajectories", "field_a", "field_b", "theta"),
+            main_views=("decision", "trajectories"), samples=((0.25, 0.1), (1.2, 0.4)),
+            sample_range=(512, 64, 4096), batch_size=128, lr=1e-2, own_horizon=False,
+            uses_noise=True, split=FractionSplit(),
+            plot_bounds=square_around_annuli,
+            default_model="ncode_open", opens=("lab",),
+            compare_lesson="A NODE's flow deforms the plane without tearing it, so the ring still "
+                           "encloses the disk after the flow and no line separates them; N-CODE "
+                           "gives each point its own field and separates the classes.",
+            tour=(TourStep(
+                "Annuli torn apart by a bifurcation",
+                "Inner disk vs outer annulus. A NODE's flow deforms the plane without tearing it: "
+                "after the flow the ring still encloses the disk, so in 2-D no line separates "
+                "them and the linear readout has to compromise. N-CODE switches the field between "
+                "the classes (compare sample A and sample B) so the flow separates them cleanly. "
+                "Then open the Bifurcation explorer.", "ncode_open"),),
+        ),
     )
 
     def __init__(self, config: AnnuliConfig, seed: int, device="cpu", dtype=torch.float32):

@@ -40,7 +40,8 @@ class Task:
     :meth:`field_builder`, read out by :meth:`readout`; a task overrides those (or
     :meth:`build_model` itself) for its own architecture. Data lives on
     ``device`` in ``dtype``; evaluation goes through the model ``eval_batch_size`` samples at a
-    time.
+    time. ``solver_defaults`` and ``training_defaults`` replace global config defaults the
+    user did not set.
     """
 
     name: ClassVar[str] = ""
@@ -51,6 +52,8 @@ class Task:
     description: ClassVar[str] = ""
     eval_batch_size: ClassVar[int] = 1024
     ui: ClassVar[TaskUI]
+    solver_defaults: ClassVar[dict[str, Any]] = {}
+    training_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, config: BaseModel, seed: int, device: torch.device | str = "cpu",
                  dtype: torch.dtype = torch.float32) -> None:

@@ -9,7 +9,7 @@ from torch.nn import functional as F
 from ncode_core.config import ReflectionConfig
 from ncode_core.models import TaskModel
 from ncode_core.tasks.base import Task, step_generator
-from ncode_core.tasks.ui import CountSplit, TaskUI, TourStep
+from ncode_core.tasks.ui import CountSplit, LabUI, TaskUI, TourStep
 
 
 class ReflectionTask(Task):
@@ -26,30 +26,32 @@ class ReflectionTask(Task):
     description = "1-D reflection x -> -x (Fig. 4): trajectories of a NODE cannot cross"
     ui = TaskUI(
         label="Reflection x -> -x (1-D)", primary_metric="test_mse", higher_is_better=False,
-        views=("paths", "field_a", "field_b", "theta"), main_views=("paths",),
-        samples=((0.5,), (-0.5,)), sample_range=(256, 16, 2048), batch_size=64, lr=1e-2,
-        own_horizon=False, uses_noise=False, split=CountSplit(least=2),
-        plot_bounds=lambda c: (-c.input_range, c.input_range),
-        default_model="ncode_open", opens=("compare",),
-        compare_lesson="On the reflection x -> -x a NODE's trajectories cannot cross, so its "
-                       "best test MSE stays near the target variance; N-CODE drives it close "
-                       "to zero.",
-        tour=(
-            TourStep(
-                "A NODE cannot learn the reflection",
-                "Map x to -x on [-1, 1]. A NODE's trajectories are solutions of one autonomous "
-                "ODE: in 1-D they can never cross, so the flow map is increasing and x -> -x is "
-                "out of reach. Press Play: the test MSE stalls near the variance of the target "
-                "(about 1/3).", "node"),
-            TourStep(
-                "Open-loop control: theta(0) = gamma(x(0))",
-                "N-CODE gives every sample its own field f(x; theta). With theta = gamma(x(0)) "
-                "a point at x(0) = 0.5 flows down while -0.5 flows up: the two fields in the lab "
-                "differ, and the trajectories cross in the (t, x) picture.", "ncode_open"),
-            TourStep(
-                "Closed-loop control: dtheta/dt = g(theta, x, t)",
-                "Now theta evolves along the trajectory. Move the field-time slider: the field "
-                "each sample sees changes over time.", "ncode_closed"),
+        lab=LabUI(
+            views=("paths", "field_a", "field_b", "theta"), main_views=("paths",),
+            samples=((0.5,), (-0.5,)), sample_range=(256, 16, 2048), batch_size=64, lr=1e-2,
+            own_horizon=False, uses_noise=False, split=CountSplit(least=2),
+            plot_bounds=lambda c: (-c.input_range, c.input_range),
+            default_model="ncode_open", opens=("compare",),
+            compare_lesson="On the reflection x -> -x a NODE's trajectories cannot cross, so its "
+                           "best test MSE stays near the target variance; N-CODE drives it close "
+                           "to zero.",
+            tour=(
+                TourStep(
+                    "A NODE cannot learn the reflection",
+                    "Map x to -x on [-1, 1]. A NODE's trajectories are solutions of one autonomous "
+                    "ODE: in 1-D they can never cross, so the flow map is increasing and x -> -x is "
+                    "out of reach. Press Play: the test MSE stalls near the variance of the target "
+                    "(about 1/3).", "node"),
+                TourStep(
+                    "Open-loop control: theta(0) = gamma(x(0))",
+                    "N-CODE gives every sample its own field f(x; theta). With theta = gamma(x(0)) "
+                    "a point at x(0) = 0.5 flows down while -0.5 flows up: the two fields in the lab "
+                    "differ, and the trajectories cross in the (t, x) picture.", "ncode_open"),
+                TourStep(
+                    "Closed-loop control: dtheta/dt = g(theta, x, t)",
+                    "Now theta evolves along the trajectory. Move the field-time slider: the field "
+                    "each sample sees changes over time.", "ncode_closed"),
+            ),
         ),
     )
 

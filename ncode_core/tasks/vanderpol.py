@@ -19,7 +19,7 @@ from ncode_core.integrate import solve
 from ncode_core.models import FlowModel, SelectDims, TaskModel
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.tasks.base import Task, step_generator
-from ncode_core.tasks.ui import CountSplit, TaskUI, TourStep
+from ncode_core.tasks.ui import CountSplit, LabUI, TaskUI, TourStep
 
 REFERENCE_SOLVER = SolverConfig(method="dopri5", rtol=1e-9, atol=1e-9, max_num_steps=100_000)
 
@@ -54,19 +54,21 @@ class VanDerPolTask(Task):
     description = "Van der Pol oscillator (Fig. 3): constant control degenerates, dynamic theta fits"
     ui = TaskUI(
         label="Van der Pol (1-D)", primary_metric="test_mse", higher_is_better=False,
-        views=("portrait", "theta"), main_views=("portrait",), samples=(),
-        sample_range=(16, 4, 64), batch_size=16, lr=3e-2, own_horizon=True, uses_noise=True,
-        split=CountSplit(least=1), plot_bounds=lambda c: (-c.x0_range, c.x0_range),
-        default_model="ncode_closed",
-        compare_lesson="A 1-D NODE cannot oscillate (a solution of one autonomous 1-D ODE is "
-                       "monotone in time); the closed-loop N-CODE here is the Van der Pol system "
-                       "itself with a learnable mu (system identification, as in Fig. 3).",
-        tour=(TourStep(
-            "Van der Pol: dynamic control fits an oscillation",
-            "Observed x(t) of a Van der Pol oscillator. With a constant theta the 1-D model "
-            "cannot oscillate; the closed loop dtheta/dt = x / mu is the Van der Pol system "
-            "itself with a learnable mu (system identification, as in Fig. 3): it fits the "
-            "target and learns mu.", "ncode_closed"),),
+        lab=LabUI(
+            views=("portrait", "theta"), main_views=("portrait",), samples=(),
+            sample_range=(16, 4, 64), batch_size=16, lr=3e-2, own_horizon=True, uses_noise=True,
+            split=CountSplit(least=1), plot_bounds=lambda c: (-c.x0_range, c.x0_range),
+            default_model="ncode_closed",
+            compare_lesson="A 1-D NODE cannot oscillate (a solution of one autonomous 1-D ODE is "
+                           "monotone in time); the closed-loop N-CODE here is the Van der Pol system "
+                           "itself with a learnable mu (system identification, as in Fig. 3).",
+            tour=(TourStep(
+                "Van der Pol: dynamic control fits an oscillation",
+                "Observed x(t) of a Van der Pol oscillator. With a constant theta the 1-D model "
+                "cannot oscillate; the closed loop dtheta/dt = x / mu is the Van der Pol system "
+                "itself with a learnable mu (system identification, as in Fig. 3): it fits the "
+                "target and learns mu.", "ncode_closed"),),
+        ),
     )
 
     def __init__(self, config: VanDerPolConfig, seed: int, device="cpu", dtype=torch.float32):

@@ -32,7 +32,7 @@ def test_solver_failure_stops_the_run_with_a_message():
 
 
 def test_from_run_config_inverts_to_run_config():
-    for task, cls in nc.TASKS.items():
+    for task, cls in nc.lab_tasks().items():
         for model in cls.families:
             settings = S.normalise({**S.defaults_for(task), "model": model, "seed": 3})
             assert S.from_run_config(S.to_run_config(settings)) == settings

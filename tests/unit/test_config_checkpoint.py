@@ -30,7 +30,8 @@ def test_defaults_are_filled_and_round_trip():
     ({"task": "annuli", "model": "node", "task_cfg": {"outer_min": 2, "outer_max": 1}},
      "task_cfg.outer_max"),
     ({"task": "annuli", "model": "node", "model_cfg": {"hidden": 0}}, "model_cfg.hidden"),
-    ({"task": "annuli", "model": "lstm"}, "unknown model"),
+    ({"task": "annuli", "model": "transformer"}, "unknown model"),
+    ({"task": "annuli", "model": "lstm"}, "models that fit: node"),
 ])
 def test_invalid_configs_name_the_field(raw, needle):
     with pytest.raises(ConfigError) as caught:
