@@ -56,13 +56,21 @@ class ThetaDecoder(nn.Linear):
 
 class MLPControlLaw(nn.Module):
     """Generic closed-loop law ``du/dt = g(u, x, t) = MLP([u, x, t])`` on the control ``(B, K)``
-    (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder)."""
+    (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder).
 
-    def __init__(self, control_dim: int, x_dim: int, hidden: int) -> None:
+    ``output_scale`` multiplies the last layer's initial weights and bias: a law acting on theta
+    directly starts small, as the decoder's heads do, so every sample begins near one flow.
+    """
+
+    def __init__(self, control_dim: int, x_dim: int, hidden: int,
+                 output_scale: float = 1.0) -> None:
         super().__init__()
         self.net = nn.Sequential(
             nn.Linear(control_dim + x_dim + 1, hidden), nn.Tanh(), nn.Linear(hidden, control_dim)
         )
+        with torch.no_grad():
+            self.net[2].weight.mul_(output_scale)
+            self.net[2].bias.mul_(output_scale)
 
     def forward(self, t: Tensor, x: Tensor, control: Tensor) -> Tensor:
         """t: ``()``, x: ``(B, D)``, control: ``(B, K)`` -> d control/dt ``(B, K)``."""

@@ -1,6 +1,6 @@
 """Continuous-time models: the baselines and N-CODE."""
 
-from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory
+from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory, parameter_count
 from ncode_core.models.ncode import ClosedLoopNCODE, OpenLoopNCODE
 from ncode_core.models.node import ANODE, NODE, DataControlledNODE
 
@@ -18,4 +18,5 @@ __all__ = [
     "SelectDims",
     "TaskModel",
     "Trajectory",
+    "parameter_count",
 ]

@@ -1,8 +1,9 @@
 """N-CODE: the field's parameters theta are ODE state, per sample.
 
 Open loop: ``theta(0) = gamma(x(0))`` and theta stays fixed. Closed loop: the control evolves by
-``du/dt = g(t, x, u)`` from a learned constant or from ``gamma(x(0))``. In both, the state is
-``(x, u)`` and ``theta = decoder(u)`` (see :class:`~ncode_core.dynamics.ControlledSystem`).
+``du/dt = g(t, x, u)`` from a learned constant or from ``gamma(x(0))`` (Eq. 4). In both, the state
+is ``(x, u)`` and ``theta = decoder(u)``, where u is a control code, or u is theta itself and
+there is no decoder (see :class:`~ncode_core.dynamics.ControlledSystem`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class OpenLoopNCODE(FlowModel):
 
 class ClosedLoopNCODE(FlowModel):
     """State ``(x, u)`` with ``du/dt = law(t, x, u)``; ``u(0) = initial(x(0))`` where
-    ``initial`` is :class:`~ncode_core.dynamics.ConstantCode` or a Gamma."""
+    ``initial`` is :class:`~ncode_core.dynamics.ConstantCode` (learned) or gamma; u is a code
+    ``(B, K)`` with a decoder, theta ``(B, P)`` itself with ``decoder=None``."""
 
     family = "ncode_closed"
     controlled = True

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from torch import Tensor
 
 from ncode_core.config import ModelConfig, SolverConfig
-from ncode_core.models.base import TaskModel
+from ncode_core.models.base import TaskModel, Trajectory
 
 
 def step_generator(seed: int, step: int, device: torch.device | str = "cpu") -> torch.Generator:
@@ -57,6 +57,12 @@ class Task:
     def evaluate(self, model: TaskModel) -> dict[str, Any]:
         """Held-out metrics: ``test_loss`` plus the task's ``metric_names``."""
         raise NotImplementedError
+
+    @staticmethod
+    def with_running_cost(loss: Tensor, trajectory: Trajectory) -> Tensor:
+        """``loss`` plus the batch mean of the trajectory's integrated running cost (Eq. 5),
+        when the model has one (``training.running_cost > 0``); held-out metrics leave it out."""
+        return loss if trajectory.cost is None else loss + trajectory.cost.mean()
 
     def minibatch(self, inputs: Tensor, targets: Tensor, step: int,
                   batch_size: int) -> tuple[Tensor, Tensor]:
