@@ -26,23 +26,28 @@ from app.components import settings as S  # noqa: E402
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("pretrained")
 
-# name -> (settings overrides, optimiser steps)
-RECIPES: dict[str, tuple[dict, int]] = {
-    "reflection-node": ({"task": "reflection", "model": "node"}, 200),
-    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200),
-    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200),
-    "annuli-node": ({"task": "annuli", "model": "node"}, 150),
-    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150),
-    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150),
-    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150),
-    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150),
+# Baselines are parameter-matched to the open-loop N-CODE they are shown beside.
+MATCHED = {"model_cfg": {"match_params": "ncode_open"}}
+
+# name -> (lab settings overrides, optimiser steps, run-config sections beyond the lab's settings)
+RECIPES: dict[str, tuple[dict, int, dict]] = {
+    "reflection-node": ({"task": "reflection", "model": "node"}, 200, MATCHED),
+    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200, {}),
+    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200, {}),
+    "annuli-node": ({"task": "annuli", "model": "node"}, 150, MATCHED),
+    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150, {}),
+    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150, {}),
+    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150, {}),
+    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150, {}),
 }
 
 
-def build(name: str, overrides: dict, steps: int) -> dict:
+def build(name: str, overrides: dict, steps: int, sections: dict) -> dict:
     """Train one recipe, save ``<name>.pt`` next to this file, return its manifest entry."""
     settings = {**S.defaults_for(overrides["task"]), **overrides}
     config = S.to_run_config(settings, steps=steps)
+    for section, values in sections.items():
+        config[section] = {**config[section], **values}
     started = time.perf_counter()
     trainer = nc.Trainer(config, device="cpu")
     result = nc.fit(trainer, steps=steps)
@@ -70,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if manifest_path.is_file():
         entries = {e["name"]: e for e in json.loads(manifest_path.read_text())["checkpoints"]}
     for name in args.only or list(RECIPES):
-        overrides, steps = RECIPES[name]
-        entries[name] = build(name, overrides, steps)
+        entries[name] = build(name, *RECIPES[name])
     ordered = [entries[name] for name in RECIPES if name in entries]
     manifest = {"format": 1, "built_by": "python pretrained/build.py",
                 "checkpoints": ordered}
