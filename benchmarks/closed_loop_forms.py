@@ -7,15 +7,12 @@ Run: .venv/bin/python benchmarks/closed_loop_forms.py [--steps 100] [--seeds 3]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._timing import print_table  # noqa: E402
+from benchmarks._timing import parse_training_budget, print_table  # noqa: E402
 from ncode_core import Trainer, fit  # noqa: E402
 
 METRIC = {"annuli": "test_accuracy", "reflection": "test_mse"}
@@ -34,12 +31,7 @@ def measure(task: str, control: str, theta0: str, steps: int, seed: int) -> dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_training_budget(__doc__.splitlines()[0])
     rows = []
     for task in METRIC:
         for control in ("full", "code"):

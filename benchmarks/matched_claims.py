@@ -11,15 +11,12 @@ Run: .venv/bin/python benchmarks/matched_claims.py [--steps 100] [--seeds 3]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._timing import print_table  # noqa: E402
+from benchmarks._timing import parse_training_budget, print_table  # noqa: E402
 from ncode_core import Trainer, fit  # noqa: E402
 
 ACCURACY_TARGET = 0.99
@@ -57,12 +54,7 @@ def run(task: str, task_cfg: dict, model: str, steps: int, seed: int) -> tuple[f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_training_budget(__doc__.splitlines()[0])
     rows = []
     for setting, (task, task_cfg, models) in SETTINGS.items():
         for model in models:

@@ -42,10 +42,10 @@ def steps_to_target(model: str, seed: int, max_steps: int,
     return math.inf, math.inf, trainer.step_count / training_s
 
 
-def describe(values: list[float], max_steps: int, unit: str = "") -> str:
-    """Median of ``values``, '> max' when it is not reached."""
+def describe(values: list[float], unreached: str, digits: int = 0, unit: str = "") -> str:
+    """Median of ``values``, or ``unreached`` when the median run never reached the target."""
     median = statistics.median(values)
-    return f"> {max_steps}" if math.isinf(median) else f"{median:.{0 if not unit else 2}f}{unit}"
+    return unreached if math.isinf(median) else f"{median:.{digits}f}{unit}"
 
 
 def main() -> None:
@@ -64,10 +64,10 @@ def main() -> None:
                 for seed in range(args.seeds)]
         steps = [run[0] for run in runs]
         reached = sum(not math.isinf(s) for s in steps)
-        rows.append([model, describe(steps, args.max_steps),
+        rows.append([model, describe(steps, f"> {args.max_steps}"),
                      " ".join("-" if math.isinf(s) else str(int(s)) for s in steps),
-                     f"{reached}/{args.seeds}", describe([run[1] for run in runs],
-                                                         args.max_steps, " s"),
+                     f"{reached}/{args.seeds}",
+                     describe([run[1] for run in runs], "-", digits=2, unit=" s"),
                      f"{statistics.median(run[2] for run in runs):.1f}"])
     print(f"annuli, steps until test accuracy >= {TARGET:.0%} (evaluated every {EVALUATE_EVERY}"
           f" steps), {args.seeds} seeds, {args.threads} thread(s); overrides: "
