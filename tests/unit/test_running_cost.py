@@ -9,6 +9,7 @@ import torch
 
 from ncode_core.config import ConfigError, apply_overrides, parse_run_config
 from ncode_core.dynamics import ConstantCode, LinearField
+from ncode_core.jobs.spec import validate_job_spec
 from ncode_core.training import Trainer
 
 WEIGHT = 0.3
@@ -71,3 +72,12 @@ def test_running_cost_on_theta_refused_for_a_model_without_theta():
                           "training": {"running_cost": 0.1, "running_cost_on": "theta"}})
     parse_run_config({"task": "annuli", "model": "node",
                       "training": {"running_cost": 0.1, "running_cost_on": "x"}})
+
+
+def test_running_cost_reaches_job_specs():
+    spec = validate_job_spec({"task": "annuli", "model": "ncode_open", "steps": 10,
+                              "training": {"running_cost": 0.1, "running_cost_on": "x"}})
+    assert spec.run_config().training.running_cost == 0.1
+    with pytest.raises(ConfigError, match="running_cost_on"):
+        validate_job_spec({"task": "annuli", "model": "node", "steps": 10,
+                           "overrides": ["training.running_cost=0.1"]})
