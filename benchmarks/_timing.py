@@ -1,7 +1,9 @@
-"""Timing helper shared by the benchmark scripts: median wall time of repeated calls."""
+"""Helpers shared by the benchmark scripts: median wall time of repeated calls, a table printer
+and the command line of the seeded training benchmarks."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from typing import Callable
@@ -27,3 +29,18 @@ def print_table(headers: list[str], rows: list[list[object]]) -> None:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def parse_training_budget(description: str, steps: int = 100,
+                          seeds: int = 3) -> argparse.Namespace:
+    """``--steps``, ``--seeds`` and ``--threads`` of a benchmark that trains seeded runs; sets
+    torch's thread count."""
+    import torch
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    return args

@@ -10,13 +10,17 @@ from pydantic import ValidationError
 from torch import nn
 
 from ncode_core.config import (
+    MAX_WIDTH,
     TASK_CONFIG_CONTEXT,
     ConfigError,
+    ModelConfig,
     RunConfig,
+    SolverConfig,
     StrictModel,
     format_validation_error,
 )
-from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline
+from ncode_core.dynamics.system import QuadraticCost
+from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline, TaskModel, parameter_count
 from ncode_core.tasks import AnnuliTask, MemorizationTask, ReflectionTask, Task, VanDerPolTask
 
 # The ODE families (models/factory.py) and the recurrent baselines only memorization uses (each
@@ -63,6 +67,7 @@ def parse_run_config(raw: dict[str, Any]) -> RunConfig:
     except ValidationError as error:
         raise ConfigError(format_validation_error(error)) from None
     check_pair(config.task, config.model)
+    check_model_options(config)
     return config
 
 
@@ -83,6 +88,57 @@ def _with_task_defaults(raw: dict[str, Any], task: type[Task] | None) -> dict[st
     return merged
 
 
+MATCH_TOLERANCE = 0.10  # a matched baseline's parameter count is within 10 % of its N-CODE's
+
+
+def check_model_options(config: RunConfig) -> None:
+    """Raise ConfigError when an option does not apply to ``config.model``.
+
+    A running cost on theta needs a model with theta (N-CODE); ``model_cfg.match_params`` sizes
+    a baseline and names the N-CODE family it is matched with, which must fit the task.
+    """
+    controlled = MODELS[config.model].controlled
+    training = config.training
+    if training.running_cost > 0 and training.running_cost_on == "theta" and not controlled:
+        raise ConfigError(f"training.running_cost_on: 'theta' needs an N-CODE model "
+                          f"(ncode_open, ncode_closed), got model {config.model!r}; use 'x'")
+    target = config.model_cfg.match_params
+    if target != "off":
+        if controlled:
+            raise ConfigError(f"model_cfg.match_params: applies to the baselines (node, anode, "
+                              f"node_dc), got model {config.model!r}; use 'off'")
+        check_pair(config.task, target)
+
+
+def matched_width(task: Task, family: str, target_params: int, config: ModelConfig,
+                  solver: SolverConfig) -> int:
+    """Hidden width of baseline ``family`` on ``task`` whose parameter count (flow and readout)
+    is closest to ``target_params``.
+
+    Counts grow with the width, so a binary search over ``1..4096`` (``config.MAX_WIDTH``) finds
+    it. Raises ConfigError when even the closest width misses the target by more than 10 %.
+    """
+    def count(width: int) -> int:
+        with torch.random.fork_rng(devices=[]):  # sizing must not move the seeded init
+            sized = config.model_copy(update={"hidden": width, "match_params": "off"})
+            return parameter_count(task.build_model(family, sized, solver))
+
+    low, high = 1, MAX_WIDTH
+    while low < high:  # smallest width with count >= target
+        middle = (low + high) // 2
+        if count(middle) >= target_params:
+            high = middle
+        else:
+            low = middle + 1
+    width = min({max(1, low - 1), low}, key=lambda w: abs(count(w) - target_params))
+    if abs(count(width) - target_params) > MATCH_TOLERANCE * target_params:
+        raise ConfigError(
+            f"model_cfg.match_params: no width of {family} comes within 10 % of "
+            f"{target_params} parameters on {task.name} (closest: hidden={width} with "
+            f"{count(width)}); use 'off'")
+    return width
+
+
 def build_task(config: RunConfig, device: torch.device | str = "cpu",
                dtype: torch.dtype = torch.float32) -> Task:
     """The task named by ``config.task`` with its data on ``device``."""
@@ -91,6 +147,28 @@ def build_task(config: RunConfig, device: torch.device | str = "cpu",
 
 def build_model(task: Task, config: RunConfig) -> nn.Module:
     """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32):
-    a TaskModel for the point tasks, an episode model for memorization; each has ``nfe``."""
+    a TaskModel for the point tasks, an episode model for memorization; each has ``nfe``.
+
+    Applies the options that wrap a family: ``model_cfg.match_params`` (a baseline's hidden
+    width matched to the named N-CODE built from the same settings) and the running cost of
+    ``training.running_cost`` (Eq. 5) on ``flow.system``.
+    """
     check_pair(task.name, config.model)
-    return task.build_model(config.model, config.model_cfg, config.solver)
+    check_model_options(config)
+    model_cfg = config.model_cfg
+    if model_cfg.match_params != "off":
+        with torch.random.fork_rng(devices=[]):
+            target = parameter_count(task.build_model(model_cfg.match_params, model_cfg,
+                                                      config.solver))
+        width = matched_width(task, config.model, target, model_cfg, config.solver)
+        model_cfg = model_cfg.model_copy(update={"hidden": width})
+    model = task.build_model(config.model, model_cfg, config.solver)
+    weight = config.training.running_cost
+    if weight > 0:
+        if not isinstance(model, TaskModel):
+            raise ConfigError(f"training.running_cost: task {task.name!r} has no single flow to "
+                              f"put a running cost on; use 0")
+        on_theta = config.training.running_cost_on == "theta"
+        model.flow.system.running_cost = QuadraticCost(
+            x_weight=0.0 if on_theta else weight, theta_weight=weight if on_theta else 0.0)
+    return model

@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 
 from ncode_core.config import RunConfig
+from ncode_core.models import parameter_count
 from ncode_core.registry import build_model, build_task, parse_run_config
 from ncode_core.runtime import resolve_device, seed_everything
 
@@ -66,7 +67,7 @@ class Trainer:
     @property
     def parameter_count(self) -> int:
         """Number of trainable scalars."""
-        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        return parameter_count(self.model)
 
     def step(self) -> dict[str, float]:
         """One optimiser step. Returns ``step``, ``train_loss``, batch metrics, ``step_s`` and,

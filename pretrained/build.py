@@ -28,16 +28,19 @@ HERE = Path(__file__).resolve().parent
 REBUILD_ALL = "make pretrained"
 log = logging.getLogger("pretrained")
 
-# name -> (settings overrides, optimiser steps)
-RECIPES: dict[str, tuple[dict, int]] = {
-    "reflection-node": ({"task": "reflection", "model": "node"}, 200),
-    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200),
-    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200),
-    "annuli-node": ({"task": "annuli", "model": "node"}, 150),
-    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150),
-    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150),
-    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150),
-    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150),
+# Baselines are parameter-matched to the open-loop N-CODE they are shown beside.
+MATCHED = {"model_cfg": {"match_params": "ncode_open"}}
+
+# name -> (lab settings overrides, optimiser steps, run-config sections beyond the lab's settings)
+RECIPES: dict[str, tuple[dict, int, dict]] = {
+    "reflection-node": ({"task": "reflection", "model": "node"}, 200, MATCHED),
+    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200, {}),
+    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200, {}),
+    "annuli-node": ({"task": "annuli", "model": "node"}, 150, MATCHED),
+    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150, {}),
+    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150, {}),
+    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150, {}),
+    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150, {}),
 }
 
 
@@ -46,10 +49,12 @@ def rebuild_command(name: str) -> str:
     return f"python pretrained/build.py --only {name}"
 
 
-def build(name: str, overrides: dict, steps: int, directory: Path = HERE) -> dict:
+def build(name: str, overrides: dict, steps: int, sections: dict, directory: Path = HERE) -> dict:
     """Train one recipe, save ``<directory>/<name>.pt``, return its manifest entry."""
     settings = {**S.defaults_for(overrides["task"]), **overrides}
     config = S.to_run_config(settings, steps=steps)
+    for section, values in sections.items():
+        config[section] = {**config[section], **values}
     started = time.perf_counter()
     trainer = nc.Trainer(config, device="cpu")
     result = nc.fit(trainer, steps=steps)
@@ -79,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = args.out / nc.MANIFEST_NAME
     entries = {entry["name"]: entry for entry in nc.read_manifest(args.out)} if args.only else {}
     for name in args.only or list(RECIPES):
-        overrides, steps = RECIPES[name]
-        entries[name] = build(name, overrides, steps, args.out)
+        overrides, steps, sections = RECIPES[name]
+        entries[name] = build(name, overrides, steps, sections, args.out)
     ordered = [entries[name] for name in RECIPES if name in entries]
     manifest = {"format": nc.MANIFEST_FORMAT, "built_by": REBUILD_ALL, "checkpoints": ordered}
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -43,12 +43,13 @@ class ThetaDecoder(nn.Linear):
     """Linear heads from control code to field parameters: ``theta = theta_base + H u``.
 
     The bias is ``theta_base``, an ordinary field initialisation, and ``H`` starts at
-    ``head_scale`` times nn.Linear's scale: every sample begins near one sensible shared flow
-    (few solver steps) and training learns how the control deforms it.
-    ``u (..., K) -> theta (..., P)``.
+    ``head_scale`` times nn.Linear's scale. The default 1 is the plain perceptron of the paper's
+    Appendix B: from the first step each sample's field differs enough for training to pull
+    the classes apart (annuli: median 10 steps to 99 % vs 35 with heads at 0.1, at the same
+    NFE; ``benchmarks/time_to_accuracy.py``). ``u (..., K) -> theta (..., P)``.
     """
 
-    def __init__(self, code_dim: int, theta_base: Tensor, head_scale: float = 0.1) -> None:
+    def __init__(self, code_dim: int, theta_base: Tensor, head_scale: float = 1.0) -> None:
         super().__init__(code_dim, theta_base.numel())
         with torch.no_grad():
             self.weight.mul_(head_scale)
@@ -58,13 +59,21 @@ class ThetaDecoder(nn.Linear):
 class MLPControlLaw(nn.Module):
     """Generic closed-loop law ``du/dt = g(u, x, t) = MLP([u, x, t])`` on the control ``(B, K)``
     (the code of :class:`ThetaDecoder`, or theta itself when there is no decoder). x of any
-    per-sample shape is flattened here (``x_dim`` scalars per sample)."""
+    per-sample shape is flattened here (``x_dim`` scalars per sample).
 
-    def __init__(self, control_dim: int, x_dim: int, hidden: int) -> None:
+    ``output_scale`` multiplies the last layer's initial weights and bias: a law acting on theta
+    directly starts small, as the decoder's heads do, so every sample begins near one flow.
+    """
+
+    def __init__(self, control_dim: int, x_dim: int, hidden: int,
+                 output_scale: float = 1.0) -> None:
         super().__init__()
         self.net = nn.Sequential(
             nn.Linear(control_dim + x_dim + 1, hidden), nn.Tanh(), nn.Linear(hidden, control_dim)
         )
+        with torch.no_grad():
+            self.net[2].weight.mul_(output_scale)
+            self.net[2].bias.mul_(output_scale)
 
     def forward(self, t: Tensor, x: Tensor, control: Tensor) -> Tensor:
         """t: ``()``, x: ``(B, *shape)``, control: ``(B, K)`` -> d control/dt ``(B, K)``."""

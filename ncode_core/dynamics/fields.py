@@ -75,7 +75,7 @@ class PerSampleMLPField(nn.Module):
 class LinearField(nn.Module):
     """``f(x; theta) = theta x`` with theta a per-sample ``(dim, dim)`` matrix, flattened.
 
-    Used by the Hebbian memory (Eq. 7, with a nonlinearity) and the AutoN-CODE latent flow.
+    With a tanh this is the field of Eq. 7's Hebbian memory (dx/dt = tanh(theta x)).
     """
 
     def __init__(self, dim: int, activation: nn.Module | None = None) -> None:

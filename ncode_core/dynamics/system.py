@@ -1,9 +1,10 @@
 """The coupled right-hand sides solved by the models.
 
 Every system's ODE state is a tuple ``(x, *context)``: ``context`` is ``()`` for a NODE,
-``(x0,)`` for the data-controlled NODE and ``(theta,)`` for N-CODE. With a running cost
-``l(t, x, context) -> (B,)`` (Eq. 5) the state gains one last component, the accumulated cost,
-so the adjoint method differentiates the integral like any other state.
+``(x0,)`` for the data-controlled NODE and ``(u,)`` for N-CODE (its control: a code decoded to
+theta, or theta itself). With a running cost ``l(t, x, theta) -> (B,)`` (Eq. 5) the state gains
+one last component, the accumulated cost, so the adjoint method differentiates the integral like
+any other state.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ class FlowSystem(CountedVectorField):
         """d(x, *context)/dt without the cost component."""
         raise NotImplementedError
 
+    def field_parameters(self, context: State) -> Tensor | None:
+        """Per-sample field parameters theta ``(B, P)`` for ``context``; None without control."""
+        return None
+
     def derivative(self, t: Tensor, state: State) -> State:
         core = state[:-1] if self.running_cost is not None else state
         x, context = core[0], tuple(core[1:])
         derivative = self.core_derivative(t, x, context)
         if self.running_cost is None:
             return derivative
-        return (*derivative, self.running_cost(t, x, context))
+        return (*derivative, self.running_cost(t, x, self.field_parameters(context)))
 
 
 class AutonomousSystem(FlowSystem):
@@ -61,10 +66,11 @@ class DataControlledSystem(FlowSystem):
 class ControlledSystem(FlowSystem):
     """N-CODE: ``dx/dt = f(x; theta(u))`` and ``du/dt = g(t, x, u)`` (0 for open loop).
 
-    State ``(x, u)``: x ``(B, *shape)``, u ``(B, K)`` the control; ``theta(u) = decoder(u)``, or u
-    itself without a decoder. Keeping the low-dimensional code in the state rather than all P
-    field weights is the same model for open loop (gamma's last layer is linear) and keeps the
-    solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``.
+    State ``(x, u)``: x ``(B, *shape)``, u ``(B, K)`` the control. With a decoder, u is a control
+    code and ``theta(u) = decoder(u)`` (``model.control=code``); without one, u is theta itself,
+    every field parameter ``(B, P)`` (``model.control=full``, the paper's closed loop). For open
+    loop the two are the same model (gamma's last layer is linear and theta stays constant); the
+    code keeps the solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``.
     """
 
     def __init__(self, field: nn.Module, law: nn.Module | None = None,
@@ -78,6 +84,9 @@ class ControlledSystem(FlowSystem):
         """Field parameters ``(..., P)`` for control ``(..., K)``."""
         return control if self.decoder is None else self.decoder(control)
 
+    def field_parameters(self, context: State) -> Tensor:
+        return self.theta(context[0])
+
     def core_derivative(self, t: Tensor, x: Tensor, context: State) -> State:
         (control,) = context
         dx = self.field(x, self.theta(control))
@@ -87,21 +96,22 @@ class ControlledSystem(FlowSystem):
 
 
 class QuadraticCost(nn.Module):
-    """Running cost ``l(t, x, context) = x_weight |x|^2 + control_weight |u|^2`` per sample,
-    ``(B,)``, for x ``(B, *shape)`` of any shape; ``u`` is the first context tensor (N-CODE's
-    control), absent for a NODE.
+    """Running cost ``l(t, x, theta) = x_weight |x|^2 + theta_weight |theta|^2`` per sample,
+    ``(B,)`` (Eq. 5), for x ``(B, *shape)`` of any shape. ``theta (B, P)`` are the field parameters the system reports (always all of
+    them, never the control code), None for a system without control.
 
     Set it as ``flow.system.running_cost`` and the Trajectory's ``cost`` holds its integral
-    over [0, T] (Eq. 5), differentiable by direct backprop or the adjoint.
+    over [0, T], differentiable by direct backprop or the adjoint.
     """
 
-    def __init__(self, x_weight: float = 1.0, control_weight: float = 0.0) -> None:
+    def __init__(self, x_weight: float = 1.0, theta_weight: float = 0.0) -> None:
         super().__init__()
         self.x_weight = x_weight
-        self.control_weight = control_weight
+        self.theta_weight = theta_weight
 
-    def forward(self, t: Tensor, x: Tensor, context: State) -> Tensor:
+    def forward(self, t: Tensor, x: Tensor, theta: Tensor | None) -> Tensor:
+        """x ``(B, *shape)``, theta ``(B, P)`` or None -> cost rate ``(B,)``."""
         cost = self.x_weight * x.flatten(1).pow(2).sum(dim=1)
-        if context and self.control_weight:
-            cost = cost + self.control_weight * context[0].flatten(1).pow(2).sum(dim=1)
+        if theta is not None and self.theta_weight:
+            cost = cost + self.theta_weight * theta.flatten(1).pow(2).sum(dim=1)
         return cost

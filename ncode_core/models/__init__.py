@@ -1,6 +1,6 @@
 """Continuous-time models: the baselines and N-CODE, and the field builders tasks supply."""
 
-from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory
+from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory, parameter_count
 from ncode_core.models.factory import FLOW_MODELS, MODEL_FAMILIES, build_flow
 from ncode_core.models.field_builders import (
     ControlledField,
@@ -37,4 +37,5 @@ __all__ = [
     "Trajectory",
     "build_flow",
     "flat_size",
+    "parameter_count",
 ]

@@ -22,8 +22,8 @@ class Trajectory:
     Attributes:
         times: ``(T,)`` output times.
         x: ``(T, B, *state_shape)`` state (ANODE's includes its augmented dimensions).
-        context: per-sample extra state, each ``(T, B, ...)``: ``(u,)`` (the control) for
-            N-CODE, ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
+        context: per-sample extra state, each ``(T, B, ...)``: ``(u,)`` (the control: a
+            code or theta itself) for N-CODE, ``(x0,)`` for the data-controlled NODE, ``()`` for NODE/ANODE.
         cost: ``(B,)`` running cost integrated over ``[times[0], times[-1]]``, or None.
     """
 
@@ -103,6 +103,11 @@ class FlowModel(nn.Module):
     def nfe(self) -> tuple[int, int]:
         """(forward, backward) function evaluations of the last solve / backward pass."""
         return self.system.nfe_forward, self.system.nfe_backward
+
+
+def parameter_count(module: nn.Module) -> int:
+    """Number of trainable scalars of ``module``."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 class SelectDims(nn.Module):

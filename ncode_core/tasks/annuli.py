@@ -47,7 +47,8 @@ class AnnuliTask(Task):
 
     MSE has a finite optimum, so a fitted flow stops sharpening (BCE would push the readout to
     infinity and the solver's step count up). A held-out test split of ``test_fraction`` of the
-    points. Metrics: ``test_accuracy``.
+    points. With ``fresh_batches`` every training step draws a new batch from the distribution
+    (with ``noise=0.05``: the harder protocol of Massaroli et al.). Metrics: ``test_accuracy``.
     """
 
     name = "annuli"
@@ -91,12 +92,17 @@ class AnnuliTask(Task):
         return nn.Linear(flat_size(flow.state_shape(self.input_shape)), 1)
 
     def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
-        return self.minibatch(self.x_train, self.y_train, step, batch_size)
+        if not self.config.fresh_batches:
+            return self.minibatch(self.x_train, self.y_train, step, batch_size)
+        points, labels = sample_annuli(self.config, batch_size, step_generator(self.seed, step))
+        as_data = dict(device=self.device, dtype=self.dtype)
+        return points.to(**as_data), labels.to(**as_data)
 
     def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
-        score = model(x)[0].squeeze(1)
+        output, trajectory = model(x)
+        score = output.squeeze(1)
         loss = F.mse_loss(score, y)
-        return loss, {"accuracy": accuracy(score, y)}
+        return self.with_running_cost(loss, trajectory), {"accuracy": accuracy(score, y)}
 
     @torch.no_grad()
     def evaluate(self, model: TaskModel) -> dict[str, float]:

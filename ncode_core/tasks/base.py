@@ -17,6 +17,7 @@ from ncode_core.models import (
     SelectDims,
     Shape,
     TaskModel,
+    Trajectory,
     build_flow,
     flat_size,
 )
@@ -99,6 +100,12 @@ class Task:
             return None
         order = torch.randperm(count, generator=step_generator(self.seed, step))
         return order[:batch_size].to(self.device)
+
+    @staticmethod
+    def with_running_cost(loss: Tensor, trajectory: Trajectory) -> Tensor:
+        """``loss`` plus the batch mean of the trajectory's integrated running cost (Eq. 5),
+        when the model has one (``training.running_cost > 0``); held-out metrics leave it out."""
+        return loss if trajectory.cost is None else loss + trajectory.cost.mean()
 
     def minibatch(self, inputs: Tensor, targets: Tensor, step: int,
                   batch_size: int) -> tuple[Tensor, Tensor]:

@@ -70,9 +70,9 @@ class ReflectionTask(Task):
         return self.minibatch(self.x_train, -self.x_train, step, batch_size)
 
     def loss(self, model: TaskModel, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
-        output, _ = model(x)
+        output, trajectory = model(x)
         loss = F.mse_loss(output, y)
-        return loss, {"mse": float(loss.detach())}
+        return self.with_running_cost(loss, trajectory), {"mse": float(loss.detach())}
 
     @torch.no_grad()
     def evaluate(self, model: TaskModel) -> dict[str, float]:

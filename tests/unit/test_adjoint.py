@@ -48,10 +48,10 @@ def _assert_close(direct, adjoint):
         assert torch.allclose(adjoint[name], direct[name], rtol=1e-5, atol=1e-9), name
 
 
-def _trainer(task: str, model: str) -> Trainer:
+def _trainer(task: str, model: str, **model_options) -> Trainer:
     config = {"task": task, "model": model, "device": "cpu", "solver": TIGHT,
-              "training": {"batch_size": 16}, "model_cfg": {"hidden": 8, "gamma_hidden": 4,
-                                                            "law_hidden": 8}}
+              "training": {"batch_size": 16},
+              "model_cfg": {"hidden": 8, "gamma_hidden": 4, "law_hidden": 8, **model_options}}
     return Trainer(config, dtype=torch.float64)
 
 
@@ -70,11 +70,39 @@ def test_adjoint_equals_direct_for_every_model(task, family):
         assert any(name.startswith("flow.gamma") for name in direct)
 
 
-@pytest.mark.parametrize("family", ["node", "ncode_open", "ncode_closed"])
-def test_adjoint_equals_direct_with_running_cost(family):
-    trainer = _trainer("annuli", family)
+@pytest.mark.parametrize("task", ["reflection", "annuli"])
+@pytest.mark.parametrize("control", ["full", "code"])
+@pytest.mark.parametrize("theta0", ["learned", "gamma"])
+def test_adjoint_equals_direct_for_every_closed_loop_form(task, control, theta0):
+    """Closed loop over all of theta (full) or a code, from a learned theta(0) or gamma(x(0))."""
+    trainer = _trainer(task, "ncode_closed", control=control, theta0=theta0)
+    x, y = trainer.task.train_batch(0, 16)
+    direct, adjoint = _compare(trainer.model, lambda: trainer.task.loss(trainer.model, x, y)[0])
+    _assert_close(direct, adjoint)
+    assert any(name.startswith("flow.system.law") for name in direct)
+    if theta0 == "gamma":  # Eq. 4: gamma's parameters get their gradient through theta(0)
+        gamma_weight = "flow.initial.0.layer.weight" if control == "full" else \
+            "flow.initial.layer.weight"
+        assert gamma_weight in direct
+
+
+def test_full_control_evolves_every_field_parameter(float64):
+    trainer = _trainer("annuli", "ncode_closed", control="full", theta0="gamma")
     flow = trainer.model.flow
-    flow.system.running_cost = QuadraticCost(x_weight=0.5, control_weight=0.1)
+    x, _ = trainer.task.train_batch(0, 16)
+    theta = flow.theta(flow(x))
+    assert theta.shape == (2, 16, flow.system.field.theta_size)
+    moved = (theta[-1] - theta[0]).abs() > 1e-8
+    assert moved.all(), "the law left some field parameters constant"
+
+
+@pytest.mark.parametrize("family, options", [("node", {}), ("ncode_open", {}),
+                                             ("ncode_closed", {"control": "code"}),
+                                             ("ncode_closed", {"control": "full"})])
+def test_adjoint_equals_direct_with_running_cost(family, options):
+    trainer = _trainer("annuli", family, **options)
+    flow = trainer.model.flow
+    flow.system.running_cost = QuadraticCost(x_weight=0.5, theta_weight=0.1)
     x, y = trainer.task.train_batch(0, 16)
 
     def loss():

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ncode_core.config import ConfigError, MemorizationConfig, SolverConfig, parse_run_config
+from ncode_core.config import ConfigError, MemorizationConfig, SolverConfig
+from ncode_core.registry import parse_run_config
 from ncode_core.models.episodic import PlasticNCODE
 from ncode_core.tasks.base import step_generator
 from ncode_core.tasks.memorization import (
