@@ -1,4 +1,4 @@
-"""Command-line interface: ``python -m ncode_core {list,train,eval,...}``.
+"""Command-line interface: ``python -m ncode_core {list,train,eval,data,...}``.
 
 Every command that reports accepts ``--json``: its last stdout line is then one JSON object.
 Bad input exits with status 2 and a one-line error on stderr, and writes nothing.
@@ -14,18 +14,19 @@ from typing import Any, Callable
 from ncode_core.checkpoint import CheckpointError
 from ncode_core.cli_output import CLIError
 from ncode_core.config import ConfigError
+from ncode_core.data import DataError
 from ncode_core.integrate import SolverError
 from ncode_core.training import DivergenceError
 
-USER_ERRORS = (ConfigError, CheckpointError, FileNotFoundError, PermissionError)
+USER_ERRORS = (ConfigError, CheckpointError, DataError, FileNotFoundError, PermissionError)
 RUN_ERRORS = (SolverError, DivergenceError)
 
 
 def _command_modules() -> list[Any]:
     """Modules that add sub-commands: each has ``register(subparsers)``."""
-    from ncode_core import cli_train
+    from ncode_core import cli_data, cli_train
 
-    modules: list[Any] = [cli_train]
+    modules: list[Any] = [cli_train, cli_data]
     try:
         from ncode_core.jobs import cli as jobs_cli
     except ImportError:

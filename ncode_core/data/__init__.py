@@ -1,0 +1,29 @@
+"""Datasets: read from a data root (``$NCODE_DATA_DIR``, default ``./data``) in torchvision's
+layouts, provided offline where a checksummed mirror exists, never replaced by a silent fake.
+
+Public API: :func:`load_split` (an in-memory :class:`ImageSplit` for training loops),
+:func:`load_dataset` (torchvision objects), :func:`fetch_dataset` and :func:`dataset_status`
+(``python -m ncode_core data fetch|list``), :data:`DATASETS`, :func:`data_root`, :class:`DataError`.
+"""
+
+from ncode_core.data.catalog import DATASETS, DatasetSpec, data_root, dataset_spec
+from ncode_core.data.integrity import DataError, ExpectedFile
+from ncode_core.data.loading import load_dataset, load_split
+from ncode_core.data.provision import DatasetStatus, FetchReport, dataset_status, fetch_dataset
+from ncode_core.data.splits import ImageSplit
+
+__all__ = [
+    "DATASETS",
+    "DataError",
+    "DatasetSpec",
+    "DatasetStatus",
+    "ExpectedFile",
+    "FetchReport",
+    "ImageSplit",
+    "data_root",
+    "dataset_spec",
+    "dataset_status",
+    "fetch_dataset",
+    "load_dataset",
+    "load_split",
+]
