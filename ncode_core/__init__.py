@@ -43,7 +43,9 @@ from ncode_core.models import (
     ANODE,
     MODEL_FAMILIES,
     NODE,
+    ChannelAugmentedFlow,
     ClosedLoopNCODE,
+    ConvFieldBuilder,
     DataControlledNODE,
     FieldBuilder,
     FlowModel,
@@ -62,7 +64,7 @@ from ncode_core.registry import (
     check_pair,
     parse_run_config,
 )
-from ncode_core.tasks import vanderpol_reference
+from ncode_core.tasks import ImageConfig, ImageTask, vanderpol_reference
 from ncode_core.viz import (
     Bifurcation,
     DecisionMap,
@@ -92,6 +94,8 @@ __all__ = [
     "CheckpointError",
     "ClosedLoopNCODE",
     "ConfigError",
+    "ChannelAugmentedFlow",
+    "ConvFieldBuilder",
     "DataControlledNODE",
     "DecisionMap",
     "DivergenceError",
@@ -100,6 +104,8 @@ __all__ = [
     "FieldBuilder",
     "FitResult",
     "FlowModel",
+    "ImageConfig",
+    "ImageTask",
     "JOB_STATES",
     "Job",
     "JobError",

@@ -16,11 +16,21 @@ from ncode_core.config import (
     format_validation_error,
 )
 from ncode_core.models import FLOW_MODELS, FlowModel, TaskModel
-from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
+from ncode_core.tasks import (
+    AnnuliTask,
+    CIFAR10Task,
+    DigitsTask,
+    FashionMNISTTask,
+    MNISTTask,
+    ReflectionTask,
+    Task,
+    VanDerPolTask,
+)
 
 MODELS: dict[str, type[FlowModel]] = {cls.family: cls for cls in FLOW_MODELS}
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask)
+    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask,
+                              DigitsTask, MNISTTask, FashionMNISTTask, CIFAR10Task)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()

@@ -2,11 +2,25 @@
 
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
+from ncode_core.tasks.images import (
+    CIFAR10Task,
+    DigitsTask,
+    FashionMNISTTask,
+    ImageConfig,
+    ImageTask,
+    MNISTTask,
+)
 from ncode_core.tasks.reflection import ReflectionTask
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_reference
 
 __all__ = [
     "AnnuliTask",
+    "CIFAR10Task",
+    "DigitsTask",
+    "FashionMNISTTask",
+    "ImageConfig",
+    "ImageTask",
+    "MNISTTask",
     "ReflectionTask",
     "Task",
     "VanDerPolTask",

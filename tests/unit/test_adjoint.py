@@ -15,9 +15,13 @@ from ncode_core.dynamics import (
 )
 from ncode_core.models import MODEL_FAMILIES, ClosedLoopNCODE
 from ncode_core.registry import TASKS
+from ncode_core.tasks import ImageTask
 from ncode_core.training import Trainer
 
 TIGHT = {"method": "dopri5", "rtol": 1e-10, "atol": 1e-10}
+# Image tasks are checked in test_images.py, on a tiny input with a fine fixed grid: their ReLU
+# conv block makes dopri5 at this tolerance take thousands of steps.
+POINT_TASKS = sorted(name for name, cls in TASKS.items() if not issubclass(cls, ImageTask))
 
 
 def _gradients(model, loss_fn):
@@ -55,7 +59,7 @@ def _trainer(task: str, model: str) -> Trainer:
     return Trainer(config, dtype=torch.float64)
 
 
-@pytest.mark.parametrize("task", sorted(TASKS))
+@pytest.mark.parametrize("task", POINT_TASKS)
 @pytest.mark.parametrize("family", MODEL_FAMILIES)
 def test_adjoint_equals_direct_for_every_model(task, family):
     trainer = _trainer(task, family)
