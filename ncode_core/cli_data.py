@@ -6,6 +6,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
+from ncode_core.cli_output import emit
 from ncode_core.data import DATASETS, data_root, dataset_spec, dataset_status, fetch_dataset
 
 
@@ -31,8 +32,6 @@ def _common_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
-    from ncode_core.__main__ import emit
-
     emit(payload, as_json, [] if as_json else lines)
 
 

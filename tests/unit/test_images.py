@@ -186,9 +186,9 @@ def ablate_control(run: Trainer) -> None:
 
 def test_short_digits_training_beats_chance_and_needs_its_control():
     run = trainer("digits", "ncode_open", model_cfg={"hidden": 8, "gamma_hidden": 10},
-                  training={"steps": 60, "batch_size": 64, "lr": 1e-2},
+                  training={"steps": 25, "batch_size": 64, "lr": 1e-2},
                   solver={"rtol": 1e-2, "atol": 1e-2})
-    for _ in range(60):
+    for _ in range(25):
         run.step()
     trained = run.evaluate()["test_accuracy"]
     assert trained > 0.6  # chance is 0.1
