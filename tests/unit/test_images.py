@@ -203,3 +203,17 @@ def test_missing_dataset_names_the_command(tmp_path, monkeypatch):
     monkeypatch.setenv("NCODE_DATA_DIR", str(tmp_path))
     with pytest.raises(DataError, match="python -m ncode_core data fetch mnist"):
         trainer("mnist", "ncode_open")
+
+
+def test_cli_train_without_the_dataset_is_one_line_naming_the_command(tmp_path, monkeypatch,
+                                                                     capsys):
+    from ncode_core.__main__ import main
+
+    monkeypatch.setenv("NCODE_DATA_DIR", str(tmp_path / "empty"))
+    out = tmp_path / "out"
+    code = main(["train", "--task", "mnist", "--model", "ncode_open", "--out", str(out),
+                 "--json"])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code != 0 and captured.out == "" and not out.exists()
+    assert len(lines) == 1 and "python -m ncode_core data fetch mnist" in lines[0]
