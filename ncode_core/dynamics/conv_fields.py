@@ -11,14 +11,14 @@ parameters shared by every sample.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 ControlledKernels = Literal["all", "3x3"]
-CONTROLLED_KERNEL_CHOICES: tuple[str, ...] = ("all", "3x3")
+CONTROLLED_KERNEL_CHOICES: tuple[str, ...] = get_args(ControlledKernels)
 KERNEL_NAMES = ("in_1x1", "mid_3x3", "out_1x1")
 
 
@@ -62,24 +62,24 @@ class PerSampleConvField(nn.Module):
         self.controlled = controlled
         layers = conv_block_layers(channels, filters, channels)
         controlled_names = KERNEL_NAMES if controlled == "all" else ("mid_3x3",)
-        # (name, weight shape, padding) of each controlled convolution, in theta's order.
-        self.controlled_specs: list[tuple[str, tuple[int, ...], int]] = []
+        # (name, weight shape) of each controlled convolution, in theta's order.
+        self.controlled_specs: list[tuple[str, tuple[int, ...]]] = []
         self.static = nn.ModuleDict()
         for name, layer in zip(KERNEL_NAMES, layers):
             if name in controlled_names:
-                self.controlled_specs.append((name, tuple(layer.weight.shape), layer.padding[0]))
+                self.controlled_specs.append((name, tuple(layer.weight.shape)))
             else:
                 self.static[name] = layer
-        self.theta_size = sum(math.prod(shape) + shape[0] for _, shape, _ in self.controlled_specs)
+        self.theta_size = sum(math.prod(shape) + shape[0] for _, shape in self.controlled_specs)
 
     def unpack(self, theta: Tensor) -> dict[str, tuple[Tensor, Tensor]]:
         """theta ``(B, P)`` -> ``{name: (weight (B, out, in, k, k), bias (B, out))}`` for the
         controlled convolutions."""
-        sizes = [size for _, shape, _ in self.controlled_specs
+        sizes = [size for _, shape in self.controlled_specs
                  for size in (math.prod(shape), shape[0])]
         pieces = torch.split(theta, sizes, dim=1)
         kernels = {}
-        for index, (name, shape, _) in enumerate(self.controlled_specs):
+        for index, (name, shape) in enumerate(self.controlled_specs):
             weight, bias = pieces[2 * index], pieces[2 * index + 1]
             kernels[name] = (weight.reshape(-1, *shape), bias)
         return kernels
@@ -87,12 +87,12 @@ class PerSampleConvField(nn.Module):
     def forward(self, x: Tensor, theta: Tensor) -> Tensor:
         """x: ``(B, channels, H, W)``, theta: ``(B, P)`` -> ``(B, channels, H, W)``."""
         kernels = self.unpack(theta)
-        paddings = {name: padding for name, _, padding in self.controlled_specs}
         hidden = x
         for index, name in enumerate(KERNEL_NAMES):
             if name in kernels:
                 weight, bias = kernels[name]
-                hidden = per_sample_conv2d(hidden, weight, bias, paddings[name])
+                # padding k // 2 keeps H and W for the odd kernel sizes of the block
+                hidden = per_sample_conv2d(hidden, weight, bias, padding=weight.shape[-1] // 2)
             else:
                 hidden = self.static[name](hidden)
             if index < len(KERNEL_NAMES) - 1:
@@ -103,7 +103,7 @@ class PerSampleConvField(nn.Module):
         """One ``(P,)`` draw with nn.Conv2d's default scale (uniform +-1/sqrt(fan_in) for
         weight and bias)."""
         draws = []
-        for _, shape, _ in self.controlled_specs:
+        for _, shape in self.controlled_specs:
             bound = 1.0 / math.sqrt(math.prod(shape[1:]))
             for count in (math.prod(shape), shape[0]):
                 draws.append((torch.rand(count, generator=generator) * 2 - 1) * bound)

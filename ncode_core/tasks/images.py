@@ -83,22 +83,24 @@ class ImageTask(Task):
             raise ValueError(f"{self.dataset}: images are {self.train_split.image_shape}, "
                              f"the task expects {self.input_shape}")
 
+    def field_builder(self, config: ModelConfig, augment_channels: int = 0) -> ConvFieldBuilder:
+        """The conv block of ``config.hidden`` filters, with ``augment_channels`` zero channels
+        added to the shapes a family asks for."""
+        return ConvFieldBuilder(config.hidden, augment_channels, self.config.controlled_kernels)
+
     def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> TaskModel:
-        """``family`` around the conv block of ``config.hidden`` filters, augmented by
-        ``augment_channels`` zero channels for anode, node_dc and ncode_open."""
+        """``family`` around the conv block, augmented by ``augment_channels`` zero channels
+        for anode, node_dc and ncode_open."""
         augment = self.config.augment_channels
-        controlled = self.config.controlled_kernels
         if family in WRAPPED_FAMILIES and augment:
-            inner = build_flow(family, ConvFieldBuilder(config.hidden, augment, controlled),
-                               self.input_shape, config, solver)
+            inner = build_flow(family, self.field_builder(config, augment), self.input_shape,
+                               config, solver)
             flow: FlowModel = ChannelAugmentedFlow(inner, augment)
-        elif family == "anode":
-            flow = build_flow(family, ConvFieldBuilder(config.hidden, 0, controlled),
-                              self.input_shape, config.model_copy(update={"augment_dim": augment}),
-                              solver)
         else:
-            flow = build_flow(family, ConvFieldBuilder(config.hidden, 0, controlled),
-                              self.input_shape, config, solver)
+            if family == "anode":
+                config = config.model_copy(update={"augment_dim": augment})
+            flow = build_flow(family, self.field_builder(config), self.input_shape, config,
+                              solver)
         return TaskModel(flow, self.readout(flow))
 
     def readout(self, flow: FlowModel) -> nn.Module:
