@@ -71,6 +71,7 @@ class ImageTask(Task):
     dataset: ClassVar[str] = ""
     config_model = ImageConfig
     metric_names = ("test_accuracy",)
+    # 256 images of 28x28 through 50 filters are ~40 MB per activation: evaluation stays small
     eval_batch_size = 256
 
     def __init__(self, config: ImageConfig, seed: int, device="cpu", dtype=torch.float32):
