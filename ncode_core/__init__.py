@@ -58,7 +58,9 @@ from ncode_core.models import (
     ANODE,
     MODEL_FAMILIES,
     NODE,
+    ChannelAugmentedFlow,
     ClosedLoopNCODE,
+    ConvFieldBuilder,
     DataControlledNODE,
     FieldBuilder,
     FlowModel,
@@ -91,8 +93,6 @@ from ncode_core.registry import (
     lab_tasks,
     parse_run_config,
 )
-from ncode_core.tasks import vanderpol_reference
-from ncode_core.registry import MODELS, TASKS, build_model, build_task, check_pair
 from ncode_core.tasks.memorization import (
     Episodes,
     MemorizationTask,
@@ -123,7 +123,7 @@ from ncode_core.viz import (
     vector_field,
 )
 from ncode_core.runtime import set_threads
-from ncode_core.tasks import LabUI, TaskUI, TourStep
+from ncode_core.tasks import ImageConfig, ImageTask, LabUI, TaskUI, TourStep, vanderpol_reference
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
 __all__ = [
@@ -135,6 +135,8 @@ __all__ = [
     "ClosedLoopNCODE",
     "ConfigError",
     "Continuation",
+    "ChannelAugmentedFlow",
+    "ConvFieldBuilder",
     "DataControlledNODE",
     "DecisionMap",
     "DivergenceError",
@@ -149,6 +151,8 @@ __all__ = [
     "Episodes",
     "FitResult",
     "FlowModel",
+    "ImageConfig",
+    "ImageTask",
     "JOB_STATES",
     "Job",
     "JobError",

@@ -21,14 +21,25 @@ from ncode_core.config import (
 )
 from ncode_core.dynamics.system import QuadraticCost
 from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline, TaskModel, parameter_count
-from ncode_core.tasks import AnnuliTask, MemorizationTask, ReflectionTask, Task, VanDerPolTask
+from ncode_core.tasks import (
+    AnnuliTask,
+    CIFAR10Task,
+    DigitsTask,
+    FashionMNISTTask,
+    MemorizationTask,
+    MNISTTask,
+    ReflectionTask,
+    Task,
+    VanDerPolTask,
+)
 
 # The ODE families (models/factory.py) and the recurrent baselines only memorization uses (each
 # task builds the class that fits it for a family key, e.g. memorization's episodic N-CODE).
 MODELS: dict[str, type[nn.Module]] = {cls.family: cls for cls in (*FLOW_MODELS, ODERNN,
                                                                    LSTMBaseline)}
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask)
+    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask,
+                              DigitsTask, MNISTTask, FashionMNISTTask, CIFAR10Task)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()

@@ -8,6 +8,11 @@ from ncode_core.dynamics.controllers import (
     ThetaDecoder,
     VanDerPolLaw,
 )
+from ncode_core.dynamics.conv_fields import (
+    PerSampleConvField,
+    SharedConvField,
+    per_sample_conv2d,
+)
 from ncode_core.dynamics.fields import (
     LinearField,
     PerSampleMLPField,
@@ -33,11 +38,14 @@ __all__ = [
     "HebbianLaw",
     "LinearField",
     "MLPControlLaw",
+    "PerSampleConvField",
     "PerSampleMLPField",
     "PositiveScalar",
     "QuadraticCost",
+    "SharedConvField",
     "SharedMLPField",
     "ThetaDecoder",
     "VanDerPolField",
     "VanDerPolLaw",
+    "per_sample_conv2d",
 ]

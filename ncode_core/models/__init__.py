@@ -1,6 +1,8 @@
 """Continuous-time models: the baselines and N-CODE, and the field builders tasks supply."""
 
+from ncode_core.models.augmented import ChannelAugmentedFlow
 from ncode_core.models.base import FlowModel, SelectDims, TaskModel, Trajectory, parameter_count
+from ncode_core.models.conv_builder import ConvFieldBuilder
 from ncode_core.models.factory import FLOW_MODELS, MODEL_FAMILIES, build_flow
 from ncode_core.models.field_builders import (
     ControlledField,
@@ -18,8 +20,10 @@ __all__ = [
     "FLOW_MODELS",
     "MODEL_FAMILIES",
     "ANODE",
+    "ChannelAugmentedFlow",
     "ClosedLoopNCODE",
     "ControlledField",
+    "ConvFieldBuilder",
     "DataControlledNODE",
     "FieldBuilder",
     "EpisodicFlow",

@@ -2,6 +2,14 @@
 
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.base import Task, step_generator
+from ncode_core.tasks.images import (
+    CIFAR10Task,
+    DigitsTask,
+    FashionMNISTTask,
+    ImageConfig,
+    ImageTask,
+    MNISTTask,
+)
 from ncode_core.tasks.memorization import MemorizationTask
 from ncode_core.tasks.reflection import ReflectionTask
 from ncode_core.tasks.vanderpol import VanDerPolTask, vanderpol_reference
@@ -9,6 +17,12 @@ from ncode_core.tasks.ui import CountSplit, FractionSplit, LabUI, TaskUI, TourSt
 
 __all__ = [
     "AnnuliTask",
+    "CIFAR10Task",
+    "DigitsTask",
+    "FashionMNISTTask",
+    "ImageConfig",
+    "ImageTask",
+    "MNISTTask",
     "CountSplit",
     "FractionSplit",
     "MemorizationTask",
