@@ -26,10 +26,25 @@ baseline = columns[1].selectbox("Baseline", baselines, format_func=S.model_label
 variant = columns[2].selectbox("N-CODE variant", variants, format_func=S.model_label,
                                key="cmp_variant")
 seed = columns[3].number_input("Seed", 0, 9999, 0, key="cmp_seed")
-st.caption("Same task, data, seed, solver and optimiser; only the model differs. "
-           + S.task_ui(task).compare_lesson)
+matched = st.toggle("Parameter-matched baseline", value=True, key="cmp_matched",
+                    help="the baseline's hidden width is chosen so its parameter count is within "
+                         "10 % of the N-CODE's (model.match_params)")
 base = {**S.defaults_for(task), "seed": seed}
 configs = {name: S.to_run_config({**base, "model": name}) for name in (baseline, variant)}
+if matched:
+    wanted = {**configs[baseline], "model_cfg": {**configs[baseline]["model_cfg"],
+                                                 "match_params": variant}}
+    try:
+        checked = nc.parse_run_config(wanted)  # refused when no width comes within 10 %
+        nc.build_model(nc.build_task(checked), checked)
+        configs[baseline] = wanted
+    except nc.ConfigError as error:
+        st.warning(f"No parameter-matched {S.model_label(baseline)} here: {error}")
+        matched = False
+st.caption("Same task, data, seed, solver and optimiser; "
+           + ("the baseline has as many parameters as N-CODE (within 10 %). " if matched else
+              "the models differ in size too (see their parameter counts). ")
+           + S.lab_ui(task).compare_lesson)
 
 
 def reset() -> None:
@@ -46,7 +61,15 @@ live_panel.control_buttons("cmp", lambda: list(st.session_state[state.COMPARE].v
                            reset)
 names = {name: f"{task}-{name}" for name in configs}
 available = {e["name"] for e in resources.manifest()}
-if seed == 0 and all(n in available for n in names.values()):
+
+
+def same_model(name: str) -> bool:
+    """The pretrained checkpoint of ``name`` was built with this page's model settings."""
+    stored = resources.pretrained_checkpoint(names[name])["config"].model_cfg.model_dump()
+    return stored == nc.parse_run_config(configs[name]).model_cfg.model_dump()
+
+
+if seed == 0 and all(n in available for n in names.values()) and all(map(same_model, configs)):
 
     def open_pretrained() -> None:
         """Both models from their pretrained checkpoints (same data: seed 0, lab defaults)."""

@@ -71,6 +71,20 @@ def settings_form(container=None) -> dict[str, Any]:
         st.slider("Integration time T", 0.2, 5.0, step=0.1, key=WIDGET + "T", on_change=_store,
                   disabled=ui.lab.own_horizon,
                   help="this task sets its own horizon" if ui.lab.own_horizon else None)
+        st.selectbox("Closed loop acts on", S.BOUNDS["control"][1], key=WIDGET + "control",
+                     on_change=_store, disabled="control" not in options,
+                     format_func={"code": "a control code u (theta = decoder(u))",
+                                  "full": "every field parameter theta"}.get)
+        st.selectbox("theta(0)", S.BOUNDS["theta0"][1], key=WIDGET + "theta0", on_change=_store,
+                     disabled="theta0" not in options,
+                     format_func={"learned": "a learned constant",
+                                  "gamma": "gamma(x(0)) (Eq. 4)"}.get)
+        st.slider("Running cost weight (Eq. 5)", 0.0, 1.0, step=0.01, key=WIDGET + "cost",
+                  on_change=_store, help="adds weight x the integral of |theta|^2 or |x|^2 over "
+                  "[0, T] to the training loss; 0 turns it off")
+        st.radio("Running cost on", S.BOUNDS["cost_on"][1], key=WIDGET + "cost_on",
+                 on_change=_store, horizontal=True,
+                 help="theta needs an N-CODE model; a baseline's cost is always on x")
     with box.expander("Data", expanded=False):
         _, low, high = ui.lab.sample_range
         st.slider("Samples (train + test)", low, high, key=WIDGET + "n", on_change=_store)

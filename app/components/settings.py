@@ -51,12 +51,21 @@ BOUNDS: dict[str, tuple] = {
     "noise": ("float", 0.0, 0.5),
     "test_ratio": ("float", 0.1, 0.5),
     "T": ("float", 0.2, 5.0),
+    "control": ("names", ("code", "full")),
+    "theta0": ("names", ("learned", "gamma")),
+    "cost": ("float", 0.0, 1.0),
+    "cost_on": ("names", ("theta", "x")),
 }
 
 
 def task_ui(task: str) -> nc.TaskUI:
     """What the dashboard knows about the registered task ``task``."""
     return nc.TASKS[task].ui
+
+
+def lab_ui(task: str) -> nc.LabUI:
+    """How the toy pages train and draw ``task`` (one of :func:`ncode_core.lab_tasks`)."""
+    return nc.lab_tasks()[task].ui.lab
 
 
 def task_label(task: str) -> str:
@@ -78,7 +87,7 @@ def default_task(page: str) -> str:
 
 def fitting_model(task: str, model: str) -> str:
     """``model`` if it fits ``task``, otherwise the task's default model."""
-    return model if model in nc.TASKS[task].families else task_ui(task).default_model
+    return model if model in nc.TASKS[task].families else lab_ui(task).default_model
 
 
 def defaults_for(task: str) -> dict[str, Any]:
@@ -89,7 +98,8 @@ def defaults_for(task: str) -> dict[str, Any]:
         "task": task, "model": ui.lab.default_model, "seed": 0, "method": _SOLVER.method,
         "tol": _SOLVER.rtol, "lr": ui.lab.lr, "batch": ui.lab.batch_size, "hidden": _MODEL.hidden,
         "code": _MODEL.gamma_hidden, "n": ui.lab.sample_range[0], "noise": 0.0, "test_ratio": 0.25,
-        "T": _MODEL.integration_time,
+        "T": _MODEL.integration_time, "control": _MODEL.control, "theta0": _MODEL.theta0,
+        "cost": _TRAINING.running_cost, "cost_on": _TRAINING.running_cost_on,
     }
 
 
@@ -139,9 +149,10 @@ def normalise(settings: dict[str, Any]) -> dict[str, Any]:
     for name, value in settings.items():
         if name in BOUNDS:
             result[name] = clamp(name, value)
-    _, low, high = task_ui(result["task"]).sample_range
+    _, low, high = lab_ui(result["task"]).sample_range
     result["n"] = min(max(result["n"], low), high)
     result["model"] = fitting_model(result["task"], result["model"])
+    result["cost_on"] = _cost_target(result)
     return result
 
 
@@ -176,23 +187,30 @@ def to_query(settings: dict[str, Any]) -> dict[str, str]:
 def to_run_config(settings: dict[str, Any], steps: int = 10_000_000) -> dict[str, Any]:
     """The ``parse_run_config`` input for these settings (CPU, the lab's solver budget)."""
     s = normalise(settings)
-    task_cfg = task_ui(s["task"]).task_config(s["n"], s["test_ratio"], s["noise"])
+    task_cfg = lab_ui(s["task"]).task_config(s["n"], s["test_ratio"], s["noise"])
     return {
         "task": s["task"], "model": s["model"], "seed": s["seed"], "device": "cpu",
         "solver": {"method": s["method"], "rtol": s["tol"], "atol": s["tol"],
                    "max_num_steps": 2000},
-        "training": {"lr": s["lr"], "batch_size": s["batch"], "steps": steps},
+        "training": {"lr": s["lr"], "batch_size": s["batch"], "steps": steps,
+                     "running_cost": s["cost"], "running_cost_on": s["cost_on"]},
         "model_cfg": {"hidden": s["hidden"], "gamma_hidden": s["code"], "law_hidden": s["code"],
-                      "integration_time": s["T"]},
+                      "integration_time": s["T"], "control": s["control"], "theta0": s["theta0"]},
         "task_cfg": task_cfg,
     }
+
+
+def _cost_target(settings: dict[str, Any]) -> str:
+    """What the running cost penalises: the chosen target where the model has a theta, else x
+    (a baseline has no theta, and the library refuses a cost on it)."""
+    return settings["cost_on"] if nc.MODELS[settings["model"]].controlled else "x"
 
 
 def from_run_config(config: dict[str, Any]) -> dict[str, Any]:
     """Best-effort inverse of :func:`to_run_config` (e.g. for a pretrained checkpoint's config)."""
     task = config["task"]
     task_cfg = nc.TASKS[task].config_model.model_validate(config.get("task_cfg", {}))
-    n, ratio, noise = task_ui(task).data_settings(task_cfg)
+    n, ratio, noise = lab_ui(task).data_settings(task_cfg)
     solver, training = config.get("solver", {}), config.get("training", {})
     model_cfg = config.get("model_cfg", {})
     raw = {"task": task, "model": config["model"], "seed": config.get("seed", 0),
@@ -201,5 +219,9 @@ def from_run_config(config: dict[str, Any]) -> dict[str, Any]:
            "hidden": model_cfg.get("hidden", _MODEL.hidden),
            "code": model_cfg.get("gamma_hidden", _MODEL.gamma_hidden),
            "T": model_cfg.get("integration_time", _MODEL.integration_time), "n": n,
-           "test_ratio": ratio, "noise": noise}
+           "test_ratio": ratio, "noise": noise,
+           "control": model_cfg.get("control", _MODEL.control),
+           "theta0": model_cfg.get("theta0", _MODEL.theta0),
+           "cost": training.get("running_cost", _TRAINING.running_cost),
+           "cost_on": training.get("running_cost_on", _TRAINING.running_cost_on)}
     return normalise(raw)
