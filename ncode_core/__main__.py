@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from typing import Any, Callable
 
 from ncode_core.checkpoint import CheckpointError
-from ncode_core.config import ConfigError
+from ncode_core.config import ConfigError, shorten
 from ncode_core.integrate import SolverError
 from ncode_core.training import DivergenceError
 
@@ -25,12 +26,25 @@ class CLIError(Exception):
     """A user-facing error: printed as one line on stderr, exit status 2."""
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def emit(payload: dict[str, Any], as_json: bool, lines: list[str] | None = None) -> None:
-    """Print human ``lines`` (or nothing) and, with ``--json``, the payload as the last line."""
+    """Print human ``lines`` (or nothing) and, with ``--json``, the payload as the last line
+    (strict JSON: a NaN metric, e.g. of a 0-step run, is ``null``)."""
     for line in lines or []:
         print(line)
     if as_json:
-        print(json.dumps(payload, default=float, allow_nan=True))
+        encoded = json.loads(json.dumps(payload, default=float))  # numpy/torch scalars -> float
+        print(json.dumps(json_safe(encoded), allow_nan=False))
     sys.stdout.flush()
 
 
@@ -75,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RUN_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # disk full, read-only folder, ...: one line, no traceback
+        from ncode_core.jobs.database import describe_failure
+
+        print(f"error: {shorten(describe_failure(error), 300)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -16,14 +16,27 @@ FIXED_GRID_METHODS = ("euler", "midpoint", "rk4")
 SolverMethod = Literal["dopri5", "dopri8", "bosh3", "adaptive_heun", "euler", "midpoint", "rk4"]
 
 
+MESSAGE_VALUE_CHARS = 60  # longest user value echoed in an error message
+
+
 class ConfigError(ValueError):
     """A configuration value is invalid; the message is one line, fit for a user."""
 
 
-class StrictModel(BaseModel):
-    """Base for every config: unknown keys and NaN/inf are refused."""
+def shorten(text: str, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with its full length noted, so that a hostile 50 MB
+    value is never echoed whole into a message or a log."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+class StrictModel(BaseModel):
+    """Base for every config: unknown keys and NaN/inf are refused; values are not coerced
+    across types (``"3"`` is not an int, ``1`` is not a bool; an int is still a valid float)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True,
+                              strict=True)
 
 
 class SolverConfig(StrictModel):
@@ -40,6 +53,17 @@ class SolverConfig(StrictModel):
     def adaptive(self) -> bool:
         """True for error-controlled methods (rtol/atol/max_num_steps apply)."""
         return self.method in ADAPTIVE_METHODS
+
+    @field_validator("step_size")
+    @classmethod
+    def _step_size_only_for_fixed_grids(cls, value: float | None, info) -> float | None:
+        # torchdiffeq ignores step_size for adaptive methods: refusing beats a silent no-op
+        method = info.data.get("method")
+        if value is not None and method in ADAPTIVE_METHODS:
+            raise ValueError(f"applies only to fixed-grid methods "
+                             f"({', '.join(FIXED_GRID_METHODS)}); method {method!r} chooses "
+                             "its own steps")
+        return value
 
 
 class TrainingConfig(StrictModel):
@@ -130,7 +154,8 @@ class RunConfig(StrictModel):
     task_cfg: dict[str, Any] = Field(default_factory=dict, description="the task's own config")
 
     model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, validate_assignment=True, protected_namespaces=()
+        extra="forbid", allow_inf_nan=False, validate_assignment=True, protected_namespaces=(),
+        strict=True,
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,16 +169,19 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
     for item in error.errors():
         field = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "")
         given = item.get("input")
-        given_text = "" if isinstance(given, dict) else f" (got {given!r})"
-        parts.append(f"{field or 'config'}: {item['msg']}{given_text}")
+        given_text = "" if isinstance(given, dict) else f" (got {shorten(repr(given))})"
+        message = item["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
+        parts.append(f"{field or 'config'}: {message}{given_text}")
     return "; ".join(parts)
 
 
-def parse_run_config(raw: dict[str, Any]) -> RunConfig:
+def parse_run_config(raw: dict[str, Any], check_resources: bool = True) -> RunConfig:
     """Validate a plain dict (as produced by :meth:`RunConfig.to_dict`) into a RunConfig.
 
     Also validates ``task_cfg`` against the task's own config model and stores it normalised
-    (defaults filled in). Raises :class:`ConfigError` with a one-line message.
+    (defaults filled in), and (``check_resources``) that the run fits this machine
+    (:func:`ncode_core.budget.check_run_fits`: the fixed-step bound and the memory budget).
+    Raises :class:`ConfigError` with a one-line message.
     """
     from ncode_core.registry import TASKS, check_pair  # local: registry imports the models
 
@@ -170,6 +198,10 @@ def parse_run_config(raw: dict[str, Any]) -> RunConfig:
     except ValidationError as error:
         raise ConfigError(format_validation_error(error, prefix="task_cfg")) from None
     config.task_cfg = task_config.model_dump()
+    if check_resources:
+        from ncode_core.budget import check_run_fits  # local: budget builds models (registry)
+
+        check_run_fits(config)
     return config
 
 
