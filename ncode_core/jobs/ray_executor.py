@@ -22,10 +22,6 @@ from ncode_core.config import ConfigError
 from ncode_core.jobs.local import child_environment, runner_command
 from ncode_core.jobs.store import Job, JobStore
 
-RAY_TO_STORE = {"PENDING": "queued", "RUNNING": "running", "SUCCEEDED": "succeeded",
-                "FAILED": "failed", "STOPPED": "cancelled"}
-
-
 def job_client(address: str) -> Any:
     """A ``ray.job_submission.JobSubmissionClient`` for ``address`` (``http://HOST:8265``).
 
@@ -52,8 +48,25 @@ class RayExecutor:
         self.address = address
         self._client: Any = None
 
+    @classmethod
+    def configured(cls, address: str | None = None, **_options: object) -> "RayExecutor":
+        """The executor for ``executor_for``.
+
+        Raises:
+            ConfigError: no address given.
+        """
+        if not address:
+            raise ConfigError("--executor ray needs --address http://HOST:8265 (the dashboard "
+                              "reads it from $NCODE_RAY_ADDRESS)")
+        return cls(address)
+
+    def connect(self) -> None:
+        """Reach the cluster (ConfigError if Ray is missing or the address does not answer)."""
+        _ = self.client
+
     @property
     def client(self) -> Any:
+        """Ray's JobSubmissionClient, connected on first use."""
         if self._client is None:
             self._client = job_client(self.address)
         return self._client
