@@ -21,6 +21,7 @@ from ncode_core.jobs.api import (
 from ncode_core.jobs.database import StoreError, StoreGoneError
 from ncode_core.jobs.executors import EXECUTORS, Executor, executor_for
 from ncode_core.jobs.local import WorkerPool, ensure_worker, start_worker
+from ncode_core.jobs.ray_executor import operator_ray_address
 from ncode_core.jobs.spec import JobSpec, read_spec_file, validate_job_spec
 from ncode_core.jobs.store import (
     JOB_STATES,
@@ -50,6 +51,7 @@ __all__ = [
     "ensure_worker",
     "executor_for",
     "job_progress",
+    "operator_ray_address",
     "read_log_tail",
     "read_spec_file",
     "refresh_jobs",

@@ -27,7 +27,8 @@ def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = Non
     """Validate ``spec``, store it as a queued job and hand it to its executor.
 
     ``local``: starts a worker pool when none is alive (unless ``start_worker`` is False).
-    ``ray``: submits the runner to the cluster at ``address``.
+    ``ray``: submits the runner to the cluster at ``address`` (default ``$NCODE_RAY_ADDRESS``,
+    the operator's setting; the dashboard never passes one).
 
     Raises:
         ConfigError: invalid spec, unknown executor or unreachable cluster (nothing stored).
@@ -37,7 +38,7 @@ def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = Non
     runner.connect()  # before storing anything
     store = JobStore(runs_dir)
     try:
-        job = store.create_job(validated, executor=executor, address=address)
+        job = store.create_job(validated, executor=executor, address=runner.address)
         try:
             runner.submit(store, job)
         except ConfigError as error:

@@ -20,6 +20,7 @@ class Executor(Protocol):
     """Runs stored jobs: the runner command ``python -m ncode_core jobs run ID`` somewhere."""
 
     name: str
+    address: str | None  # where it submits (None: this machine)
 
     def connect(self) -> None:
         """Check the executor can be reached before anything is stored (ConfigError if not)."""
@@ -38,8 +39,8 @@ EXECUTORS: dict[str, type] = {"local": LocalExecutor, "ray": RayExecutor}
 
 
 def executor_for(name: str, address: str | None = None, **options: object) -> Executor:
-    """The executor called ``name`` (``address``: the Ray cluster's; options: ``start_worker``,
-    ``slots`` for the local one).
+    """The executor called ``name`` (``address``: the Ray cluster's, default
+    ``$NCODE_RAY_ADDRESS``; options: ``start_worker``, ``slots`` for the local one).
 
     Raises:
         ConfigError: unknown name, or an executor that needs an address without one.

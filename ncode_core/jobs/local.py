@@ -369,6 +369,7 @@ class LocalExecutor:
     """
 
     name = "local"
+    address = None  # a local pool has no address
 
     def __init__(self, start_worker: bool = True, slots: int = 1) -> None:
         self.start_worker, self.slots = start_worker, slots
@@ -376,7 +377,7 @@ class LocalExecutor:
     @classmethod
     def configured(cls, address: str | None = None, start_worker: bool = True,
                    slots: int = 1) -> "LocalExecutor":
-        """The executor for ``executor_for``; a local pool has no address."""
+        """The executor for ``executor_for`` (``address`` does not apply)."""
         return cls(start_worker=start_worker, slots=slots)
 
     def connect(self) -> None:
