@@ -169,7 +169,8 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
     for item in error.errors():
         field = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "")
         given = item.get("input")
-        given_text = "" if isinstance(given, dict) else f" (got {shorten(repr(given))})"
+        shown = repr(shorten(given)) if isinstance(given, str) else shorten(repr(given))
+        given_text = "" if isinstance(given, dict) else f" (got {shown})"
         message = item["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
         parts.append(f"{field or 'config'}: {message}{given_text}")
     return "; ".join(parts)

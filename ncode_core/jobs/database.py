@@ -30,6 +30,7 @@ from ncode_core.environment import env_number
 
 DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 DATABASE_NAME = "ncode.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
 SCHEMA_VERSION = 2  # PRAGMA user_version; 2 added store_meta (a store's identity)
 
 SCHEMA = """
@@ -108,7 +109,8 @@ class StoreError(JobError):
 
 
 class StoreGoneError(StoreError):
-    """The database file was deleted or replaced while this process had it open."""
+    """The database file was deleted, replaced or corrupted while this process had it open:
+    the process must stop rather than go on writing."""
 
 
 def default_runs_dir() -> Path:
@@ -249,7 +251,8 @@ class Database:
 
     def check_identity(self) -> None:
         """Raise :class:`StoreGoneError` when the database file this instance opened was
-        deleted or replaced (another file, or another store id at the same path)."""
+        deleted, replaced (another file, or another store id at the same path) or overwritten
+        with something that is not SQLite."""
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:
@@ -258,6 +261,13 @@ class Database:
             raise StoreError(f"job store {self.path}: {describe_failure(error)}") from None
         if (stat.st_dev, stat.st_ino) != self._file_identity:
             raise StoreGoneError(f"job store {self.path} was replaced by another file")
+        try:  # overwritten in place: SQLite may serve cached pages for a while, the header tells
+            with open(self.path, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise StoreError(f"job store {self.path}: {describe_failure(error)}") from None
+        if header != SQLITE_HEADER:
+            raise StoreGoneError(f"job store {self.path} is corrupt (not an SQLite database)")
         rows = self._read("SELECT value FROM store_meta WHERE key = 'store_id'")
         if not rows or rows[0][0] != self.store_id:
             raise StoreGoneError(f"job store {self.path} now holds another store")

@@ -1,0 +1,60 @@
+"""Helpers of the fault-injection suite: tmpfs mounts, a disk filler, CLI calls."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.unit.jobs_helpers import cli
+
+
+class Mounts:
+    """tmpfs mounts made by a test (needs root; the suite's CI container runs as root)."""
+
+    def __init__(self) -> None:
+        self.points: list[Path] = []
+
+    def tmpfs(self, point: Path, size: str, read_only: bool = False) -> Path:
+        point.mkdir(parents=True, exist_ok=True)
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, f"ncode-{uuid.uuid4().hex[:6]}",
+                               str(point)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        self.points.append(point)
+        return point
+
+    def remount_read_only(self, point: Path) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(point)], check=True)
+
+    def unmount_all(self) -> None:
+        for point in reversed(self.points):
+            subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def fill_disk(folder: Path) -> Path:
+    """Write a file in ``folder`` until its filesystem is full; returns the file."""
+    filler = folder / "filler.bin"
+    block = b"\0" * 4096
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(block)
+        except OSError:
+            pass
+    return filler
+
+
+def submit(runs: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m ncode_core submit --no-worker --json ARGS`` in a fresh process."""
+    return cli(runs, "submit", "--no-worker", "--json", *args)
+
+
+def tree(folder: Path) -> list[str]:
+    """Every path under ``folder``, relative, sorted (to show nothing was written)."""
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
