@@ -202,7 +202,18 @@ class Database:
         except StoreError:
             raise
         except (sqlite3.Error, OSError) as error:
-            raise StoreError(f"job store {self.path}: {describe_failure(error)}") from None
+            reason = describe_failure(error)
+            if self._folder_read_only() and "read-only" not in reason:
+                # SQLite says "unable to open database file": WAL needs its -shm file
+                reason = f"the runs folder is read-only ({reason})"
+            raise StoreError(f"job store {self.path}: {reason}") from None
+
+    def _folder_read_only(self) -> bool:
+        try:
+            return bool(os.statvfs(self.runs_dir).f_flag & os.ST_RDONLY) or not os.access(
+                self.runs_dir, os.W_OK)
+        except OSError:
+            return False
 
     @property
     def connection(self) -> sqlite3.Connection:
