@@ -54,7 +54,9 @@ def submit(runs: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def tree(folder: Path) -> list[str]:
-    """Every path under ``folder``, relative, sorted (to show nothing was written)."""
+    """Every path under ``folder``, relative, sorted (to show nothing was written); SQLite's
+    ``-wal``/``-shm`` files, which come and go with connections, are left out."""
     if not folder.exists():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if not p.name.endswith(("-wal", "-shm")))

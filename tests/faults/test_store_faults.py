@@ -38,7 +38,7 @@ def running_job(runs: Path, tracker) -> tuple[subprocess.Popen, nc.Job]:
             job = store.require(job_id)
         return job if job.status == "running" and job.pid and job.step >= 3 else None
 
-    return worker, wait_until(started, timeout=120, message="the job to run")
+    return worker, wait_until(started, timeout=300, message="the job to run")
 
 
 def worker_output(runs: Path) -> str:
