@@ -18,7 +18,7 @@ from ncode_core.jobs.api import (
     resume_job,
     submit_job,
 )
-from ncode_core.jobs.database import StoreError, StoreGoneError
+from ncode_core.jobs.database import StoreError, StoreGoneError, default_runs_dir
 from ncode_core.jobs.executors import EXECUTORS, Executor, executor_for
 from ncode_core.jobs.local import WorkerPool, ensure_worker, start_worker
 from ncode_core.jobs.ray_executor import operator_ray_address
@@ -30,7 +30,6 @@ from ncode_core.jobs.store import (
     Job,
     JobError,
     JobStore,
-    default_runs_dir,
 )
 
 __all__ = [

@@ -31,13 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ncode_core.config import ConfigError, format_validation_error
-from ncode_core.jobs.database import (
-    JobError,
-    StoreError,
-    StoreGoneError,
-    default_runs_dir,
-    heartbeat_timeout_s,
-)
+from ncode_core.jobs.database import JobError, StoreError, heartbeat_timeout_s
 from ncode_core.jobs.spec import JobSpec
 from ncode_core.jobs.telemetry import ProgressRecords
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.jobs_helpers import cli
+from tests.unit.jobs_helpers import cli, wait_until
+
+JOB_START_TIMEOUT_S = 300  # interpreter + torch start-ups of a worker and a runner, under load
 
 
 class Mounts:
@@ -60,3 +62,29 @@ def tree(folder: Path) -> list[str]:
         return []
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                   if not p.name.endswith(("-wal", "-shm")))
+
+
+def one_line_error(err: str) -> str:
+    """The single stderr line of a refused command (fails if there is a traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err[-2000:]
+    return lines[0]
+
+
+def read_job(runs: Path, job_id: int):
+    """The job's row, read through a fresh store connection."""
+    import ncode_core as nc
+
+    with nc.JobStore(runs) as store:
+        return store.require(job_id)
+
+
+def wait_for_job(runs: Path, job_id: int, condition, message: str,
+                 timeout: float = JOB_START_TIMEOUT_S):
+    """Poll the job until ``condition(job)`` or it ends; returns the job."""
+
+    def reached():
+        job = read_job(runs, job_id)
+        return job if condition(job) or job.terminal else None
+
+    return wait_until(reached, timeout=timeout, message=message)

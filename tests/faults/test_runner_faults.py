@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ncode_core as nc
-from tests.faults.fault_helpers import submit, tree
-from tests.unit.jobs_helpers import cli, wait_until
+from tests.faults.fault_helpers import submit, tree, wait_for_job
+from tests.unit.jobs_helpers import cli
 
 PAGE = Path(__file__).resolve().parents[2] / "app" / "app_pages" / "jobs.py"
 
@@ -26,12 +26,7 @@ def test_a_second_runner_is_refused_while_the_first_runs(runs, tracker):
     job_id = json.loads(done.stdout.splitlines()[-1])["id"]
     tracker.worker()
 
-    def running() -> nc.Job | None:
-        with nc.JobStore(runs) as store:
-            job = store.require(job_id)
-        return job if (job.step >= 3 and job.pid) or job.terminal else None
-
-    first = wait_until(running, timeout=300, message="the job to run")
+    first = wait_for_job(runs, job_id, lambda job: job.pid and job.step >= 3, "the job to run")
     assert first.status == "running", (first.status, first.error)
     second = cli(runs, "jobs", "run", str(job_id))  # a real process, as a user would start it
     assert second.returncode == 2

@@ -12,18 +12,11 @@ from pathlib import Path
 import pytest
 
 import ncode_core as nc
-from tests.faults.fault_helpers import submit, tree
+from tests.faults.fault_helpers import one_line_error, submit, tree, wait_for_job
 from tests.unit.jobs_helpers import cli, cli_in_process, pid_alive, wait_until
 
 LONG_JOB = ("--task", "reflection", "--model", "node", "--steps", "100000",
             "--checkpoint-every", "20")
-
-
-def one_line_error(err: str) -> str:
-    """The single stderr line of a refused command (fails if there is a traceback)."""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err[-2000:]
-    return lines[0]
 
 
 def running_job(runs: Path, tracker) -> tuple[subprocess.Popen, nc.Job]:
@@ -32,13 +25,9 @@ def running_job(runs: Path, tracker) -> tuple[subprocess.Popen, nc.Job]:
     assert queued.returncode == 0, queued.stderr
     job_id = json.loads(queued.stdout.splitlines()[-1])["id"]
     worker = tracker.worker()
-
-    def started() -> nc.Job | None:
-        with nc.JobStore(runs) as store:
-            job = store.require(job_id)
-        return job if job.status == "running" and job.pid and job.step >= 3 else None
-
-    return worker, wait_until(started, timeout=300, message="the job to run")
+    job = wait_for_job(runs, job_id, lambda job: job.pid and job.step >= 3, "the job to run")
+    assert job.status == "running", (job.status, job.error)
+    return worker, job
 
 
 def worker_output(runs: Path) -> str:

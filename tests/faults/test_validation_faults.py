@@ -15,19 +15,12 @@ import pytest
 import torch
 
 import ncode_core as nc
-from tests.faults.fault_helpers import tree
+from tests.faults.fault_helpers import one_line_error, tree
 from tests.unit.jobs_helpers import cli, cli_in_process
 
 HUGE_RUN = ["--set", "model.hidden=4096", "--set", "model.gamma_hidden=4096",
             "--set", "training.batch_size=1000000"]
 TINY_STEP = ["--set", "solver.method=euler", "--set", "solver.step_size=1e-6"]
-
-
-def one_line_error(err: str) -> str:
-    """The single stderr line of a refused command (fails if there is a traceback)."""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err[-2000:]
-    return lines[0]
 
 
 # ---------------------------------------------------------------------- item 1: runs that cannot fit

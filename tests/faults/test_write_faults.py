@@ -10,17 +10,17 @@ import shutil
 from pathlib import Path
 
 import ncode_core as nc
-from tests.faults.fault_helpers import fill_disk, submit, tree
-from tests.unit.jobs_helpers import cli, cli_in_process, wait_until
+from tests.faults.fault_helpers import (
+    fill_disk,
+    one_line_error,
+    read_job,
+    submit,
+    tree,
+    wait_for_job,
+)
+from tests.unit.jobs_helpers import cli, cli_in_process
 
 SHORT_JOB = ("--task", "reflection", "--model", "node", "--steps", "3")
-
-
-def one_line_error(err: str) -> str:
-    """The single stderr line of a refused command (fails if there is a traceback)."""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err[-2000:]
-    return lines[0]
 
 
 def job_count(runs: Path) -> int:
@@ -58,8 +58,7 @@ def test_a_run_folder_that_cannot_be_made_leaves_no_row(runs):
 def test_a_symlinked_run_folder_is_never_followed(runs, tracker, tmp_path):
     done = submit(runs, *SHORT_JOB)
     job_id = json.loads(done.stdout.splitlines()[-1])["id"]
-    with nc.JobStore(runs) as store:
-        folder = Path(store.require(job_id).run_dir)
+    folder = Path(read_job(runs, job_id).run_dir)
     outside = tmp_path / "outside"
     outside.mkdir()
     shutil.rmtree(folder)
@@ -67,13 +66,7 @@ def test_a_symlinked_run_folder_is_never_followed(runs, tracker, tmp_path):
     code, _, err = cli_in_process("jobs", "run", str(job_id))
     assert code == 2 and "is a symbolic link or lies outside" in one_line_error(err)
     tracker.worker("--idle-exit", "2")
-
-    def ended() -> nc.Job | None:
-        with nc.JobStore(runs) as store:
-            job = store.require(job_id)
-        return job if job.terminal else None
-
-    job = wait_until(ended, timeout=300, message="the worker to fail the job")
+    job = wait_for_job(runs, job_id, lambda job: False, "the worker to fail the job")
     assert job.status == "failed" and "symbolic link" in job.error
     assert list(outside.iterdir()) == []  # nothing written through the link
 
@@ -82,28 +75,15 @@ def test_a_disk_full_under_a_running_job_fails_it_with_that_reason(runs, tracker
     done = submit(runs, "--task", "reflection", "--model", "node", "--steps", "100000",
                   "--checkpoint-every", "20")
     job_id = json.loads(done.stdout.splitlines()[-1])["id"]
-    with nc.JobStore(runs) as store:
-        folder = Path(store.require(job_id).run_dir)
+    folder = Path(read_job(runs, job_id).run_dir)
     spec = (folder / "spec.json").read_bytes()
     mounts.tmpfs(folder, "1m")  # the run folder's own small disk; the store stays writable
     (folder / "spec.json").write_bytes(spec)
     tracker.worker()
-
-    def running() -> nc.Job | None:
-        with nc.JobStore(runs) as store:
-            job = store.require(job_id)
-        return job if job.step >= 3 or job.terminal else None
-
-    job = wait_until(running, timeout=300, message="the job to run")
+    job = wait_for_job(runs, job_id, lambda job: job.step >= 3, "the job to run")
     assert job.status == "running", (job.status, job.error)
     fill_disk(folder)
-
-    def ended() -> nc.Job | None:
-        with nc.JobStore(runs) as store:
-            job = store.require(job_id)
-        return job if job.terminal else None
-
-    job = wait_until(ended, timeout=300, message="the job to fail")
+    job = wait_for_job(runs, job_id, lambda job: False, "the job to fail")
     assert job.status == "failed" and "disk full (no space left on device)" in job.error
     assert not list(folder.glob("checkpoints/*.tmp"))  # no half-written checkpoint
     with nc.JobStore(runs) as store:
