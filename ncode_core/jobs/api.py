@@ -41,12 +41,10 @@ def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = Non
         job = store.create_job(validated, executor=executor, address=runner.address)
         try:
             runner.submit(store, job)
-        except ConfigError as error:
-            store.finish(job.id, "failed", f"submission failed: {error}")
-            raise
-        except Exception as error:  # the executor's own failure (Ray's HTTP errors, ...)
-            store.finish(job.id, "failed", f"submission failed: {error}")
-            raise ConfigError(f"{executor} submission failed: {error}") from None
+        except Exception as error:  # ConfigError, or the executor's own (Ray's HTTP errors, ...)
+            reason = f"{executor} submission failed: {error}"
+            store.finish(job.id, "failed", reason)
+            raise ConfigError(reason) from None
         return store.require(job.id)
     finally:
         store.close()

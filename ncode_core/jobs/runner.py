@@ -225,7 +225,8 @@ def run_job(job_id: int, runs_dir: str | Path | None = None) -> int:
     (0 succeeded / cancelled / requeued, 1 failed, 3 taken over by another attempt).
 
     Raises:
-        JobError: unknown job or a job that is not queued/running.
+        JobError: unknown job, a job that is not queued/running, another runner holding it,
+            or a run folder that is missing or a symbolic link (StoreError).
     """
     store = JobStore(runs_dir)
     try:

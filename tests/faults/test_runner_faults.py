@@ -32,11 +32,11 @@ def test_a_second_runner_is_refused_while_the_first_runs(runs, tracker):
     assert second.returncode == 2
     assert second.stderr.strip() == (f"error: job {job_id} already has a runner (pid "
                                       f"{first.pid}); a job runs in one process at a time")
-    with nc.JobStore(runs) as store:
-        after = store.require(job_id)
-        steps = store.metric_steps(job_id)
+    after = wait_for_job(runs, job_id, lambda job: job.step > first.step,
+                         "the first runner to go on")
     assert (after.status, after.pid, after.attempts) == ("running", first.pid, first.attempts)
-    assert after.step > first.step  # the first runner went on
+    with nc.JobStore(runs) as store:
+        steps = store.metric_steps(job_id)
     assert steps == list(range(1, len(steps) + 1))
     events = list(Path(after.run_dir).glob("tensorboard/events.out.tfevents.*"))
     assert len(events) == 1, events
