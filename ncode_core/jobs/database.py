@@ -100,6 +100,20 @@ CREATE TABLE IF NOT EXISTS store_meta (
 """
 
 
+# Descriptors for reading database headers, one per database file, never closed: closing any
+# descriptor of a file drops every POSIX lock this process holds on it, including SQLite's, and
+# SQLite then corrupts its WAL index ("database disk image is malformed").
+_HEADER_READERS: dict[tuple[int, int], int] = {}
+
+
+def _read_header(path: Path, identity: tuple[int, int]) -> bytes:
+    """The first bytes of the database file ``identity`` (device, inode) at ``path``."""
+    descriptor = _HEADER_READERS.get(identity)
+    if descriptor is None:
+        descriptor = _HEADER_READERS.setdefault(identity, os.open(path, os.O_RDONLY))
+    return os.pread(descriptor, len(SQLITE_HEADER), 0)
+
+
 class JobError(LookupError):
     """A job operation that cannot be done (unknown id, wrong state); one line for the user."""
 
@@ -273,8 +287,7 @@ class Database:
         if (stat.st_dev, stat.st_ino) != self._file_identity:
             raise StoreGoneError(f"job store {self.path} was replaced by another file")
         try:  # overwritten in place: SQLite may serve cached pages for a while, the header tells
-            with open(self.path, "rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
+            header = _read_header(self.path, self._file_identity)
         except OSError as error:
             raise StoreError(f"job store {self.path}: {describe_failure(error)}") from None
         if header != SQLITE_HEADER:

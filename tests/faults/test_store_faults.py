@@ -36,11 +36,11 @@ def worker_output(runs: Path) -> str:
 
 def test_deleting_the_database_stops_the_worker_and_refuses_a_second_history(runs, tracker):
     worker, job = running_job(runs, tracker)
-    folders = tree(runs / "jobs")
     (runs / "ncode.db").unlink()
     assert worker.wait(timeout=60) == 2  # stopped by itself, not by the test's clean-up
     assert f"job store {runs / 'ncode.db'} was deleted" in worker_output(runs)
     wait_until(lambda: not pid_alive(job.pid), timeout=30, message="the job process to end")
+    folders = tree(runs / "jobs")
     # a new database would reuse id 1 beside the old run folder: refused, nothing created
     for args in (("submit", "--no-worker", *LONG_JOB), ("worker", "--stop"), ("jobs", "list")):
         done = cli(runs, *args)
