@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ncode_core.checkpoint import CheckpointError
 from ncode_core.cli_output import CLIError
-from ncode_core.config import ConfigError
+from ncode_core.config import ConfigError, shorten
 from ncode_core.data import DataError
 from ncode_core.integrate import SolverError
 from ncode_core.training import DivergenceError
@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RUN_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # disk full, read-only folder, ...: one line, no traceback
+        from ncode_core.jobs.database import describe_failure
+
+        print(f"error: {shorten(describe_failure(error), 300)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

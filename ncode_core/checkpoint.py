@@ -3,6 +3,7 @@ of plain types, written atomically, read with ``torch.load(weights_only=True)``.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -36,13 +37,15 @@ def save_checkpoint(path: str | Path, trainer_state: dict[str, Any],
         "optimizer": trainer_state.get("optimizer"),
         "metrics": {k: v for k, v in (metrics or {}).items() if isinstance(v, (int, float, str))},
     }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)  # serialised in memory: a failed write is a plain OSError (ENOSPC)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        # Through the open file, not its (random) name: torch names the archive's records after
-        # a path it is given, so the same payload then always gives the same bytes (and sha256).
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(payload, stream)
+        with os.fdopen(handle, "wb") as stream:  # the bytes of a stream save: no path in them
+            stream.write(buffer.getbuffer())
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -74,7 +77,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint {path}: format_version {payload['format_version']!r} "
                               f"is not supported (expected {FORMAT_VERSION})")
     try:
-        payload["config"] = parse_run_config(payload["config"])
+        # a checkpoint is evaluated, not trained: the training memory budget does not apply
+        payload["config"] = parse_run_config(payload["config"], check_resources=False)
     except ConfigError as error:
         raise CheckpointError(f"checkpoint {path}: invalid config: {error}") from None
     return payload

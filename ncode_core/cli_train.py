@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     evaluate = subparsers.add_parser("eval", help="re-evaluate a checkpoint")
     evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    evaluate.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     evaluate.add_argument("--json", action="store_true", help="last line: one JSON object")
     evaluate.set_defaults(handler=run_eval)
 
@@ -72,9 +74,36 @@ def _report(config: RunConfig, trainer: Trainer, evaluation: dict[str, Any]) -> 
             "device": str(trainer.device), **evaluation}
 
 
+def check_output_path(path: Path) -> None:
+    """Fail before training when the checkpoint cannot be written at ``path``: its folder is a
+    file or not writable, or ``path`` is a folder. Creates the folder (nothing else).
+
+    Raises:
+        ConfigError: naming ``--out`` and the reason.
+    """
+    folder = path.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ConfigError(f"--out {folder}: {parent} is a file, not a folder")
+    if path.is_dir():
+        raise ConfigError(f"--out {folder}: {path} is a folder; cannot write the checkpoint")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--out {folder}: cannot create it ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {folder}: not writable")
+    try:  # catches what access() cannot: a read-only mount
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise ConfigError(f"--out {folder}: cannot write there ({error.strerror})") from None
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train with progress on stderr, save ``<out>/<task>-<model>-s<seed>.pt``."""
     config = config_from_args(args)
+    path = Path(args.out) / f"{config.task}-{config.model}-s{config.seed}.pt"
+    check_output_path(path)
     set_threads()
     trainer = Trainer(config)
     # Plain lines at evaluation steps, so each line carries the test metrics.
@@ -84,7 +113,6 @@ def run_train(args: argparse.Namespace) -> int:
         result = fit(trainer, callbacks=[TrainingProgress(progress, shown)])
     finally:
         progress.close()
-    path = Path(args.out) / f"{config.task}-{config.model}-s{config.seed}.pt"
     save_checkpoint(path, trainer.state_dict(), {**result.evaluation,
                                                  "train_loss": result.train_loss})
     payload = {**_report(config, trainer, result.evaluation), "train_loss": result.train_loss,

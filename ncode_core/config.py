@@ -30,14 +30,27 @@ MAX_WIDTH = 4096  # largest hidden width a config accepts
 SolverMethod = Literal["dopri5", "dopri8", "bosh3", "adaptive_heun", "euler", "midpoint", "rk4"]
 
 
+MESSAGE_VALUE_CHARS = 60  # longest user value echoed in an error message
+
+
 class ConfigError(ValueError):
     """A configuration value is invalid; the message is one line, fit for a user."""
 
 
-class StrictModel(BaseModel):
-    """Base for every config: unknown keys and NaN/inf are refused; frozen once validated."""
+def shorten(text: str, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with its full length noted, so that a hostile 50 MB
+    value is never echoed whole into a message or a log."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+class StrictModel(BaseModel):
+    """Base for every config: unknown keys and NaN/inf are refused; values are not coerced
+    across types (``"3"`` is not an int, ``1`` is not a bool; an int is still a valid float);
+    frozen once validated."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, strict=True)
 
 
 class SolverConfig(StrictModel):
@@ -54,6 +67,17 @@ class SolverConfig(StrictModel):
     def adaptive(self) -> bool:
         """True for error-controlled methods (rtol/atol/max_num_steps apply)."""
         return self.method in ADAPTIVE_METHODS
+
+    @field_validator("step_size")
+    @classmethod
+    def _step_size_only_for_fixed_grids(cls, value: float | None, info) -> float | None:
+        # torchdiffeq ignores step_size for adaptive methods: refusing beats a silent no-op
+        method = info.data.get("method")
+        if value is not None and method in ADAPTIVE_METHODS:
+            raise ValueError(f"applies only to fixed-grid methods "
+                             f"({', '.join(FIXED_GRID_METHODS)}); method {method!r} chooses "
+                             "its own steps")
+        return value
 
 
 class TrainingConfig(StrictModel):
@@ -207,7 +231,7 @@ class RunConfig(StrictModel):
     )
 
     model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, frozen=True, protected_namespaces=()
+        extra="forbid", allow_inf_nan=False, frozen=True, protected_namespaces=(), strict=True
     )
 
     @field_validator("task_cfg", mode="plain")
@@ -234,8 +258,10 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
     for item in error.errors():
         field = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "")
         given = item.get("input")
-        given_text = "" if isinstance(given, dict) else f" (got {given!r})"
-        parts.append(f"{field or 'config'}: {item['msg']}{given_text}")
+        shown = repr(shorten(given)) if isinstance(given, str) else shorten(repr(given))
+        given_text = "" if isinstance(given, dict) else f" (got {shown})"
+        message = item["msg"].removeprefix("Value error, ")  # pydantic's wrapper adds nothing
+        parts.append(f"{field or 'config'}: {message}{given_text}")
     return "; ".join(parts)
 
 

@@ -18,7 +18,9 @@ from ncode_core.config import (
     SolverConfig,
     StrictModel,
     format_validation_error,
+    shorten,
 )
+from ncode_core.budget import check_run_fits
 from ncode_core.dynamics.system import QuadraticCost
 from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline, TaskModel, parameter_count
 from ncode_core.tasks import (
@@ -55,16 +57,17 @@ def lab_tasks() -> dict[str, type[Task]]:
 def check_pair(task: str, model: str) -> None:
     """Raise ConfigError unless ``model`` is a known family that fits ``task``."""
     if task not in TASKS:
-        raise ConfigError(f"task: unknown task {task!r}; choose one of {sorted(TASKS)}")
+        raise ConfigError(f"task: unknown task {shorten(repr(task))}; choose one of {sorted(TASKS)}")
     if model not in MODELS:
-        raise ConfigError(f"model: unknown model {model!r}; choose one of {sorted(MODELS)}")
+        raise ConfigError(f"model: unknown model {shorten(repr(model))}; choose one of "
+                          f"{sorted(MODELS)}")
     fitting = TASKS[task].families
     if model not in fitting:
         raise ConfigError(f"model {model!r} does not fit task {task!r}; models that fit: "
                           f"{', '.join(fitting)}")
 
 
-def parse_run_config(raw: dict[str, Any]) -> RunConfig:
+def parse_run_config(raw: dict[str, Any], check_resources: bool = True) -> RunConfig:
     """Validate a plain dict (as produced by :meth:`RunConfig.to_dict`) into a frozen RunConfig.
 
     ``task_cfg`` is validated into the task's own config model (defaults filled in). Raises
@@ -79,6 +82,8 @@ def parse_run_config(raw: dict[str, Any]) -> RunConfig:
         raise ConfigError(format_validation_error(error)) from None
     check_pair(config.task, config.model)
     check_model_options(config)
+    if check_resources:  # the fixed-step bound and the memory budget (budget.py)
+        check_run_fits(config, TASKS[config.task])
     return config
 
 

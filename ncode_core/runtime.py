@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import random
+import re
 
 import numpy as np
 import torch
 
-from ncode_core.config import ConfigError
+from ncode_core.config import ConfigError, shorten
+from ncode_core.environment import env_number
+
+DEVICE_NAME = re.compile(r"cpu|cuda(:[0-9]{1,3})?")
 
 
 def resolve_device(name: str) -> torch.device:
     """``"auto"`` -> cuda when available else cpu; ``"cuda"`` without a GPU is a ConfigError."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    # fullmatch: torch.device also accepts meta, mps, xla, ... which cannot train here
+    if not DEVICE_NAME.fullmatch(name):
+        raise ConfigError(f"device: unknown device {shorten(name)!r}; use auto, cpu, cuda or cuda:N")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device: {name!r} requested but no CUDA GPU is available; "
                           "use 'cpu' or 'auto'")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"device: unknown device {name!r}; use auto, cpu or cuda") from None
+    return torch.device(name)
 
 
 def seed_everything(seed: int) -> None:
@@ -37,6 +40,6 @@ def set_threads(count: int | None = None) -> int:
     One thread is as fast as two for the toy problems and leaves a core to the UI.
     """
     if count is None:
-        count = int(os.environ.get("NCODE_THREADS", "1"))
+        count = int(env_number("NCODE_THREADS", 1, integer=True, minimum=1))
     torch.set_num_threads(max(1, count))
     return torch.get_num_threads()

@@ -11,7 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from ncode_core.config import RunConfig
+from ncode_core.checkpoint import CheckpointError
+from ncode_core.config import RunConfig, shorten
 from ncode_core.models import parameter_count
 from ncode_core.registry import build_model, build_task, parse_run_config
 from ncode_core.runtime import resolve_device, seed_everything
@@ -121,10 +122,20 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` produced (config must match this trainer's)."""
-        self.model.load_state_dict(state["model"])
-        if state.get("optimizer") is not None:
-            self.optimizer.load_state_dict(state["optimizer"])
+        """Restore what :meth:`state_dict` produced (config must match this trainer's).
+
+        Raises:
+            CheckpointError: the weights or optimiser state do not fit this model (e.g. a
+                checkpoint whose config names one task but whose weights come from another).
+        """
+        try:
+            self.model.load_state_dict(state["model"])
+            if state.get("optimizer") is not None:
+                self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise CheckpointError(f"weights do not fit {self.config.task}/{self.config.model}: "
+                                  f"{shorten(first, 160)}") from None
         self.step_count = int(state["step"])
 
 

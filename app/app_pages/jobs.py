@@ -49,6 +49,14 @@ def job_actions(job: nc.Job) -> None:
 
 @st.fragment(run_every=POLL_S)
 def monitor() -> None:
+    """The monitor, or one line saying why the store cannot be read (corrupt, missing, ...)."""
+    try:
+        monitor_jobs()
+    except nc.JobError as error:
+        st.error(f"The job store cannot be read: {error}")
+
+
+def monitor_jobs() -> None:
     """Job table, the selected job's curves, log tail and actions (polls the store)."""
     with nc.JobStore() as store:
         sync_ray = time.time() - st.session_state.get("jobs_ray_synced", 0.0) > RAY_SYNC_S
@@ -117,12 +125,14 @@ with launch_tab:
     if launched is not None:
         spec, options = launched
         try:
-            job = nc.submit_job(spec, executor=options["executor"],
-                                address=options["address"] or None)
+            job = nc.submit_job(spec, executor=options["executor"])
             st.success(f"Job {job.id} ({job.name}) {job.status}. Watch it in the Monitor tab.")
         except (nc.ConfigError, nc.JobError) as error:
             st.error(f"Not launched: {error}")
 with monitor_tab:
     monitor()
 with compare_tab:
-    compare()
+    try:
+        compare()
+    except nc.JobError as error:
+        st.error(f"The job store cannot be read: {error}")

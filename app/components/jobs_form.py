@@ -120,7 +120,8 @@ def _model_label(model: str) -> str:
 
 
 def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
-    """Draw the launch form; returns ``(raw spec, executor options)`` when submitted."""
+    """Draw the launch form; returns ``(raw spec, {"executor": name})`` when submitted. The Ray
+    address is the operator's (``NCODE_RAY_ADDRESS``), shown read-only, never a form value."""
     left, right = st.columns(2)
     task = left.selectbox("Task", list(nc.TASKS), key=KEY + "task", format_func=_task_label,
                           help="every task the CLI knows (python -m ncode_core list)")
@@ -142,8 +143,10 @@ def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
         first, second, third = st.columns(3)
         device = first.selectbox("Device", ["auto", "cpu", "cuda"], key=KEY + "device")
         executor = second.selectbox("Executor", list(nc.EXECUTORS), key=KEY + "executor")
-        address = third.text_input("Ray address", key=KEY + "address",
-                                   placeholder="http://127.0.0.1:8265")
+        # shown, never editable: a browser user must not make the server contact another host
+        third.text_input("Ray address", value=nc.operator_ray_address() or "not configured",
+                         key=KEY + "address", disabled=True,
+                         help="set by the operator (environment variable NCODE_RAY_ADDRESS)")
         spec_sections: dict[str, dict[str, Any]] = {}
         for spec_key, title, config_model in sections:
             fields = [f for f in config_fields(config_model) if (spec_key, f.name) not in SKIPPED
@@ -164,4 +167,4 @@ def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
         spec["name"] = name.strip()
     if tags.strip():
         spec["tags"] = [tag.strip() for tag in tags.split(",") if tag.strip()]
-    return spec, {"executor": executor, "address": address.strip()}
+    return spec, {"executor": executor}

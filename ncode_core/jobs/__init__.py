@@ -1,15 +1,16 @@
 """Background experiment jobs: validated specs, a SQLite store, a local worker pool, Ray.
 
 - :mod:`spec`: :class:`JobSpec` and :func:`validate_job_spec` (nothing invalid is stored).
-- :mod:`store`: :class:`JobStore` (``<runs_dir>/ncode.db``, WAL), states, metrics, heartbeats.
+- :mod:`database`: the database file (schema, WAL, identity, :class:`StoreError`).
+- :mod:`store`: :class:`JobStore`, the jobs' lifecycle; :mod:`telemetry`: metrics, heartbeats.
 - :mod:`runner`: ``python -m ncode_core jobs run ID``, the process every executor starts.
+- :mod:`executors`: the :class:`Executor` protocol and the name -> executor table.
 - :mod:`local`: :class:`WorkerPool` (``python -m ncode_core worker``) and on-demand start.
 - :mod:`ray_executor`: the same runner through Ray's Job Submission API (optional extra).
 - :mod:`api`: submit / cancel / resume / refresh used by the CLI (:mod:`cli`) and the dashboard.
 """
 
 from ncode_core.jobs.api import (
-    EXECUTORS,
     cancel_job,
     job_progress,
     read_log_tail,
@@ -17,7 +18,10 @@ from ncode_core.jobs.api import (
     resume_job,
     submit_job,
 )
+from ncode_core.jobs.database import StoreError, StoreGoneError, default_runs_dir
+from ncode_core.jobs.executors import EXECUTORS, Executor, executor_for
 from ncode_core.jobs.local import WorkerPool, ensure_worker, start_worker
+from ncode_core.jobs.ray_executor import operator_ray_address
 from ncode_core.jobs.spec import JobSpec, read_spec_file, validate_job_spec
 from ncode_core.jobs.store import (
     JOB_STATES,
@@ -26,23 +30,27 @@ from ncode_core.jobs.store import (
     Job,
     JobError,
     JobStore,
-    default_runs_dir,
 )
 
 __all__ = [
     "EXECUTORS",
+    "Executor",
     "JOB_STATES",
     "Job",
     "JobError",
     "JobSpec",
     "JobStore",
     "RESUMABLE_STATES",
+    "StoreError",
+    "StoreGoneError",
     "TERMINAL_STATES",
     "WorkerPool",
     "cancel_job",
     "default_runs_dir",
     "ensure_worker",
+    "executor_for",
     "job_progress",
+    "operator_ray_address",
     "read_log_tail",
     "read_spec_file",
     "refresh_jobs",

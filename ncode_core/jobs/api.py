@@ -1,36 +1,24 @@
 """What the CLI and the dashboard call: submit, cancel, resume, refresh, read logs.
 
-Executors behind one interface: ``local`` (the worker pool, started on demand) and ``ray``
-(Ray's Job Submission API at an address). The dashboard only writes specs and reads the store
-through these functions; it never trains in its own process.
+Executors sit behind one interface (:mod:`ncode_core.jobs.executors`): ``local`` (the worker
+pool, started on demand) and ``ray`` (Ray's Job Submission API at an address). The dashboard only
+writes specs and reads the store through these functions; it never trains in its own process.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from ncode_core.config import ConfigError
-from ncode_core.jobs.local import ensure_worker, grace_period_s, signal_group
+from ncode_core.jobs.executors import EXECUTORS, executor_for
 from ncode_core.jobs.spec import JobSpec, validate_job_spec
 from ncode_core.jobs.store import Job, JobError, JobStore
 
 log = logging.getLogger(__name__)
-
-EXECUTORS = ("local", "ray")
-
-
-def _ray(address: str | None) -> Any:
-    from ncode_core.jobs.ray_executor import RayExecutor
-
-    if not address:
-        raise ConfigError("--executor ray needs --address http://HOST:8265")
-    return RayExecutor(address)
 
 
 def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = None,
@@ -39,29 +27,24 @@ def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = Non
     """Validate ``spec``, store it as a queued job and hand it to its executor.
 
     ``local``: starts a worker pool when none is alive (unless ``start_worker`` is False).
-    ``ray``: submits the runner to the cluster at ``address``.
+    ``ray``: submits the runner to the cluster at ``address`` (default ``$NCODE_RAY_ADDRESS``,
+    the operator's setting; the dashboard never passes one).
 
     Raises:
         ConfigError: invalid spec, unknown executor or unreachable cluster (nothing stored).
     """
-    if executor not in EXECUTORS:
-        raise ConfigError(f"--executor: unknown executor {executor!r}; choose one of "
-                          f"{list(EXECUTORS)}")
     validated = spec if isinstance(spec, JobSpec) else validate_job_spec(spec)
-    ray = _ray(address) if executor == "ray" else None
-    if ray is not None:
-        ray.client  # noqa: B018 - connect before storing anything
+    runner = executor_for(executor, address, start_worker=start_worker, slots=slots)
+    runner.connect()  # before storing anything
     store = JobStore(runs_dir)
     try:
-        job = store.create_job(validated, executor=executor, address=address)
-        if ray is not None:
-            try:
-                ray.submit(store, job)
-            except Exception as error:
-                store.finish(job.id, "failed", f"ray submission failed: {error}")
-                raise ConfigError(f"ray submission failed: {error}") from None
-        elif start_worker:
-            ensure_worker(store.runs_dir, slots=slots)
+        job = store.create_job(validated, executor=executor, address=runner.address)
+        try:
+            runner.submit(store, job)
+        except Exception as error:  # ConfigError, or the executor's own (Ray's HTTP errors, ...)
+            reason = f"{executor} submission failed: {error}"
+            store.finish(job.id, "failed", reason)
+            raise ConfigError(reason) from None
         return store.require(job.id)
     finally:
         store.close()
@@ -79,14 +62,7 @@ def cancel_job(job_id: int, runs_dir: str | Path | None = None, wait_s: float = 
     store = JobStore(runs_dir)
     try:
         job = store.require(job_id)
-        if job.executor == "ray" and job.address:
-            job = _ray(job.address).cancel(store, job)
-        else:
-            job = store.request_cancel(job_id)
-            workers = {w["id"] for w in store.live_workers()}
-            if (job.status == "running" and job.worker_id not in workers and job.pid
-                    and job.host == socket.gethostname()):
-                _terminate_orphan(store, job)
+        job = executor_for(job.executor, job.address).cancel(store, job)
         deadline = time.monotonic() + wait_s
         while not job.terminal and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -94,24 +70,6 @@ def cancel_job(job_id: int, runs_dir: str | Path | None = None, wait_s: float = 
         return job
     finally:
         store.close()
-
-
-def _terminate_orphan(store: JobStore, job: Job) -> None:
-    """SIGTERM the job's process group, SIGKILL after the grace period, mark it cancelled."""
-    if not signal_group(job.pid, 15):
-        store.finish(job.id, "cancelled", "cancelled (process already gone)")
-        return
-    deadline = time.monotonic() + grace_period_s()
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        if store.require(job.id).terminal:
-            return
-        try:
-            os.kill(job.pid, 0)
-        except ProcessLookupError:
-            break
-    signal_group(job.pid, 9)
-    store.finish(job.id, "cancelled", f"cancelled at step {store.require(job.id).step}")
 
 
 def resume_job(job_id: int, runs_dir: str | Path | None = None, steps: int | None = None,
@@ -125,28 +83,27 @@ def resume_job(job_id: int, runs_dir: str | Path | None = None, steps: int | Non
     store = JobStore(runs_dir)
     try:
         job = store.resume(job_id, steps)
-        if job.executor == "ray" and job.address:
-            _ray(job.address).submit(store, job)
-        elif start_worker:
-            ensure_worker(store.runs_dir)
+        executor_for(job.executor, job.address, start_worker=start_worker).submit(store, job)
         return store.require(job_id)
     finally:
         store.close()
 
 
 def refresh_jobs(store: JobStore, sync_ray: bool = True) -> list[int]:
-    """Bring states up to date: running jobs with a stale heartbeat become ``lost``; Ray jobs
-    that ended on the cluster without a report are mapped. Returns the ids that changed."""
+    """Bring states up to date: running jobs with a stale heartbeat become ``lost``; with
+    ``sync_ray`` (a round trip to the cluster for Ray jobs) each job's executor also refreshes
+    the jobs that have not ended. Returns the ids that changed."""
     changed = store.mark_stale_lost()
     if sync_ray:
         for job in store.list_jobs():
-            if job.executor == "ray" and job.address and not job.terminal and job.external_id:
-                try:
-                    before = job.status
-                    if _ray(job.address).refresh(store, job).status != before:
-                        changed.append(job.id)
-                except Exception as error:  # an unreachable cluster must not break listing
-                    log.warning("job %d: cannot refresh from Ray: %s", job.id, error)
+            if job.terminal or job.status == "lost":
+                continue
+            try:
+                before = job.status
+                if executor_for(job.executor, job.address).refresh(store, job).status != before:
+                    changed.append(job.id)
+            except Exception as error:  # an unreachable cluster must not break listing
+                log.warning("job %d: cannot refresh from its executor: %s", job.id, error)
     return changed
 
 

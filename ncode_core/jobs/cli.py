@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ncode_core.cli_output import CLIError, emit
-from ncode_core.config import ConfigError
+from ncode_core.config import ConfigError, shorten
 from ncode_core.jobs.api import (
-    EXECUTORS,
     cancel_job,
     job_progress,
     read_log_tail,
@@ -20,10 +19,50 @@ from ncode_core.jobs.api import (
     resume_job,
     submit_job,
 )
+from ncode_core.jobs.executors import EXECUTORS
 from ncode_core.jobs.spec import read_spec_file
 from ncode_core.jobs.store import JOB_STATES, Job, JobError, JobStore
 
 SPEC_FLAGS = ("task", "model", "steps", "seed", "device", "checkpoint_every", "name", "retries")
+LARGEST_ID = 2**63 - 1  # SQLite's INTEGER
+
+
+def bounded_int(low: int, high: int = LARGEST_ID) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``[low, high]`` (a bad value is a one-line usage
+    error, never an overflow deep in the store)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {shorten(text)!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high} (got {shorten(text)})")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def seconds(positive: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds, > 0 (``positive``) or >= 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value > 0 if positive else value >= 0) or value == float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number of seconds {'> 0' if positive else '>= 0'} "
+                f"(got {shorten(text)!r})")
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+JOB_ID = bounded_int(1)
 
 
 def _emit(payload: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -54,16 +93,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     submit.add_argument("spec_file", nargs="?", help="JSON or YAML job spec (flags override it)")
     submit.add_argument("--task")
     submit.add_argument("--model")
-    submit.add_argument("--steps", type=int, help="optimiser steps to reach")
-    submit.add_argument("--seed", type=int)
+    submit.add_argument("--steps", type=bounded_int(0), help="optimiser steps to reach")
+    submit.add_argument("--seed", type=bounded_int(0))
     submit.add_argument("--device", help="auto | cpu | cuda")
-    submit.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    submit.add_argument("--checkpoint-every", type=bounded_int(1), help="steps between checkpoints")
     submit.add_argument("--name", help="letters, digits, '.', '_', '-' (default: task-model)")
     submit.add_argument("--tag", dest="tags", action="append", default=None, help="repeatable")
-    submit.add_argument("--retries", type=int, help="automatic retries of a failed/lost run")
+    submit.add_argument("--retries", type=bounded_int(0), help="automatic retries of a failed/lost run")
     submit.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="config override, e.g. training.lr=0.01")
-    submit.add_argument("--executor", default="local", help=f"one of {', '.join(EXECUTORS)}")
+    submit.add_argument("--executor", default="local", choices=list(EXECUTORS))
     submit.add_argument("--address", help="Ray dashboard address, e.g. http://127.0.0.1:8265")
     submit.add_argument("--no-worker", action="store_true",
                         help="do not start a local worker pool on demand")
@@ -75,45 +114,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = jobs.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="jobs, newest first")
     listing.add_argument("--status", choices=JOB_STATES)
-    listing.add_argument("--limit", type=int, default=None)
+    listing.add_argument("--limit", type=bounded_int(1), default=None)
     show = actions.add_parser("show", help="one job with its latest metrics")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=JOB_ID)
     show.add_argument("--metrics", action="store_true", help="include the full metric history")
     logs = actions.add_parser("logs", help="the job's log")
-    logs.add_argument("id", type=int)
-    logs.add_argument("--tail", type=int, default=50, help="last N lines (default 50)")
+    logs.add_argument("id", type=JOB_ID)
+    logs.add_argument("--tail", type=bounded_int(1, 1_000_000), default=50, help="last N lines (default 50)")
     logs.add_argument("--follow", action="store_true", help="keep printing until the job ends")
     logs.add_argument("--ray", action="store_true", help="Ray's entrypoint log (ray jobs)")
     cancel = actions.add_parser("cancel", help="SIGTERM, then SIGKILL after a grace period")
-    cancel.add_argument("id", type=int)
-    cancel.add_argument("--wait", type=float, default=0.0, metavar="S",
+    cancel.add_argument("id", type=JOB_ID)
+    cancel.add_argument("--wait", type=seconds(positive=False), default=0.0, metavar="S",
                         help="wait up to S seconds for the job to end")
     resume = actions.add_parser("resume", help="continue a lost/failed/cancelled job")
-    resume.add_argument("id", type=int)
-    resume.add_argument("--steps", type=int, help="new step target (default: the old one)")
+    resume.add_argument("id", type=JOB_ID)
+    resume.add_argument("--steps", type=bounded_int(0), help="new step target (default: the old one)")
     resume.add_argument("--no-worker", action="store_true")
     run = actions.add_parser("run", help="run a stored job in this process (executors use it)")
-    run.add_argument("id", type=int)
+    run.add_argument("id", type=JOB_ID)
     for sub in (listing, show, logs, cancel, resume, run):
         _runs_dir_arg(sub)
         sub.add_argument("--json", action="store_true", help="last line: one JSON object")
     jobs.set_defaults(handler=_user_errors(run_jobs))
 
     worker = subparsers.add_parser("worker", help="run queued jobs (local worker pool)")
-    worker.add_argument("--slots", type=int, default=1, help="jobs at once (default 1)")
+    worker.add_argument("--slots", type=bounded_int(1, 1024), default=1, help="jobs at once (default 1)")
     worker.add_argument("--gpus", default="", help="GPU ids handed to jobs, e.g. 0,1")
     worker.add_argument("--stop", action="store_true",
                         help="ask running pools to stop gracefully (jobs are requeued)")
-    worker.add_argument("--wait", type=float, default=30.0, metavar="S",
+    worker.add_argument("--wait", type=seconds(positive=False), default=30.0, metavar="S",
                         help="with --stop: wait up to S seconds for the pools to exit")
-    worker.add_argument("--poll", type=float, default=0.5, help="seconds between queue polls")
-    worker.add_argument("--grace", type=float, default=None,
+    worker.add_argument("--poll", type=seconds(positive=True), default=0.5, help="seconds between queue polls")
+    worker.add_argument("--grace", type=seconds(positive=False), default=None,
                         help="seconds between SIGTERM and SIGKILL on cancel "
                              "(default $NCODE_CANCEL_GRACE_S or 10)")
-    worker.add_argument("--heartbeat-timeout", type=float, default=None,
+    worker.add_argument("--heartbeat-timeout", type=seconds(positive=True), default=None,
                         help="seconds without heartbeat before a job is lost "
                              "(default $NCODE_HEARTBEAT_TIMEOUT_S or 30)")
-    worker.add_argument("--idle-exit", type=float, default=None, metavar="S",
+    worker.add_argument("--idle-exit", type=seconds(positive=True), default=None, metavar="S",
                         help="exit after S idle seconds (default: run until stopped)")
     _runs_dir_arg(worker)
     worker.add_argument("--json", action="store_true", help="last line: one JSON object")
@@ -304,10 +343,12 @@ def run_worker(args: argparse.Namespace) -> int:
                       idle_exit_s=args.idle_exit)
     if not args.json:
         print(f"worker {pool.id}: {args.slots} slot(s), store {pool.store.path}", flush=True)
-    pool.run()
+    code = pool.run()
+    if pool.store_gone:
+        raise JobError(f"worker {pool.id} stopped: {pool.store_gone}")
     _emit({"worker": pool.id, "jobs_started": pool.started_jobs}, args.json,
           [f"worker {pool.id} stopped after starting {pool.started_jobs} job(s)"])
-    return 0
+    return code
 
 
 __all__ = ["register", "spec_from_args"]

@@ -10,6 +10,13 @@ declares ``lost`` any running job of the store whose heartbeat stopped.
 
 ``worker --stop`` asks every live pool to stop gracefully: running jobs get SIGTERM, save a
 checkpoint and go back to the queue; queued jobs stay queued for the next pool.
+
+Each poll first checks the store's identity: when ``ncode.db`` was deleted or replaced, the pool
+stops its jobs and exits with status 4 rather than serving a database nobody reads. Other store
+errors (a full disk, a lock held too long) are logged and retried on the next poll.
+
+:class:`LocalExecutor` is this pool behind the :class:`~ncode_core.jobs.executors.Executor`
+interface.
 """
 
 from __future__ import annotations
@@ -26,7 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ncode_core.jobs.store import JobStore, heartbeat_timeout_s
+from ncode_core.environment import env_number
+from ncode_core.jobs.database import (
+    StoreError,
+    StoreGoneError,
+    describe_failure,
+    heartbeat_timeout_s,
+)
+from ncode_core.jobs.store import Job, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +51,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 def grace_period_s() -> float:
     """Seconds between SIGTERM and SIGKILL on cancel (``$NCODE_CANCEL_GRACE_S``, default 10)."""
-    return float(os.environ.get("NCODE_CANCEL_GRACE_S") or DEFAULT_GRACE_S)
+    return env_number("NCODE_CANCEL_GRACE_S", DEFAULT_GRACE_S, minimum=0.0)
 
 
 def runner_command(job_id: int, runs_dir: str | Path) -> list[str]:
@@ -99,6 +113,8 @@ class WorkerPool:
                  idle_exit_s: float | None = None) -> None:
         if slots < 1:
             raise ValueError(f"--slots must be >= 1 (got {slots})")
+        if poll_s <= 0:
+            raise ValueError(f"--poll must be > 0 seconds (got {poll_s})")
         self.store = JobStore(runs_dir)
         self.runs_dir = self.store.runs_dir
         self.slots = slots
@@ -112,6 +128,7 @@ class WorkerPool:
         self.children: dict[int, _Child] = {}
         self.stopping = False
         self.started_jobs = 0
+        self.store_gone: str | None = None  # why the pool stopped early, if its store vanished
 
     # ------------------------------------------------------------------ loop
     def request_stop(self, *_args: Any) -> None:
@@ -119,7 +136,8 @@ class WorkerPool:
         self.stopping = True
 
     def run(self) -> int:
-        """Serve the queue until stopped (or idle for ``idle_exit_s``); returns 0."""
+        """Serve the queue until stopped (or idle for ``idle_exit_s``); returns 0, or 4 when
+        the store was deleted or replaced (``store_gone`` says which)."""
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
         self.store.register_worker(self.id, self.slots, self.gpus)
@@ -128,12 +146,16 @@ class WorkerPool:
         stop_sent = False
         try:
             while True:
-                if self.store.worker_heartbeat(self.id):
-                    self.stopping = True
-                self._reap()
-                self._handle_cancels()
-                self.store.touch_starting(list(self.children))
-                self.store.mark_stale_lost(self.heartbeat_timeout)
+                try:
+                    self.store.check_identity()
+                    self._poll_store()
+                except StoreGoneError as error:
+                    log.error("%s; stopping this worker and its jobs", error)
+                    self.store_gone = str(error)
+                    self._stop_for_good()
+                    return 4
+                except StoreError as error:  # disk full, busy: retried next poll
+                    log.error("%s; retrying", error)
                 if self.stopping:
                     if not stop_sent:
                         for child in self.children.values():
@@ -155,9 +177,38 @@ class WorkerPool:
         finally:
             for child in list(self.children.values()):  # only on errors: leave no orphans
                 self._terminate(child)
-            self.store.worker_stopped(self.id)
+            if self.store_gone is None:
+                try:
+                    self.store.worker_stopped(self.id)
+                except StoreError as error:
+                    log.error("%s", error)
             self.store.close()
         return 0
+
+    def _poll_store(self) -> None:
+        """One round of store work: heartbeat, reap, cancels, liveness."""
+        if self.store.worker_heartbeat(self.id):
+            self.stopping = True
+        self._reap()
+        self._handle_cancels()
+        self.store.touch_starting(list(self.children))
+        self.store.mark_stale_lost(self.heartbeat_timeout)
+
+    def _stop_for_good(self) -> None:
+        """The store is gone: end every job process (their runners stop on their own too) and
+        write nothing more."""
+        for child in self.children.values():
+            self._terminate(child)
+        deadline = time.monotonic() + self.grace_s
+        while time.monotonic() < deadline and any(
+                child.process.poll() is None for child in self.children.values()):
+            time.sleep(0.1)
+        for child in self.children.values():
+            if child.process.poll() is None:
+                signal_group(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+            child.log_file.close()
+        self.children.clear()
 
     # ------------------------------------------------------------------ pieces
     def _pick_gpu(self) -> str | None:
@@ -171,9 +222,13 @@ class WorkerPool:
         job = self.store.claim_next(self.id, gpu=gpu)
         if job is None:
             return False
-        run_dir = Path(job.run_dir or self.runs_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(run_dir / "process.log", "ab")
+        try:
+            log_file = open(self.store.run_folder(job) / "process.log", "ab")
+        except (StoreError, OSError) as error:
+            reason = error if isinstance(error, StoreError) else describe_failure(error)
+            self.store.finish(job.id, "failed", f"cannot open the run folder: {reason}",
+                              attempt=job.attempts)
+            return True
         try:
             process = subprocess.Popen(runner_command(job.id, self.runs_dir),
                                        env=child_environment(self.runs_dir, gpu),
@@ -275,7 +330,7 @@ def ensure_worker(runs_dir: str | Path | None = None, slots: int = 1,
     if os.environ.get("NCODE_WORKER_AUTOSTART", "1") == "0":
         return None
     if idle_exit_s is None:
-        idle_exit_s = float(os.environ.get("NCODE_WORKER_IDLE_EXIT_S") or 300.0)
+        idle_exit_s = env_number("NCODE_WORKER_IDLE_EXIT_S", 300.0, strictly_above=0.0)
     store = JobStore(runs_dir)
     try:
         if store.live_workers():
@@ -287,3 +342,62 @@ def ensure_worker(runs_dir: str | Path | None = None, slots: int = 1,
         return start_worker(store.runs_dir, slots=slots, idle_exit_s=idle_exit_s).pid
     finally:
         store.close()
+
+
+def terminate_orphan(store: JobStore, job: Job) -> None:
+    """SIGTERM the job's process group, SIGKILL after the grace period, mark it cancelled."""
+    if not signal_group(job.pid, 15):
+        store.finish(job.id, "cancelled", "cancelled (process already gone)")
+        return
+    deadline = time.monotonic() + grace_period_s()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if store.require(job.id).terminal:
+            return
+        try:
+            os.kill(job.pid, 0)
+        except ProcessLookupError:
+            break
+    signal_group(job.pid, 9)
+    store.finish(job.id, "cancelled", f"cancelled at step {store.require(job.id).step}")
+
+
+class LocalExecutor:
+    """The local worker pool as an :class:`~ncode_core.jobs.executors.Executor`.
+
+    ``start_worker``: start a pool on submit when none is alive; ``slots``: that pool's slots.
+    """
+
+    name = "local"
+    address = None  # a local pool has no address
+
+    def __init__(self, start_worker: bool = True, slots: int = 1) -> None:
+        self.start_worker, self.slots = start_worker, slots
+
+    @classmethod
+    def configured(cls, address: str | None = None, start_worker: bool = True,
+                   slots: int = 1) -> "LocalExecutor":
+        """The executor for ``executor_for`` (``address`` does not apply)."""
+        return cls(start_worker=start_worker, slots=slots)
+
+    def connect(self) -> None:
+        """Nothing to reach: the pool is started on demand."""
+
+    def submit(self, store: JobStore, job: Job) -> None:
+        """Start a pool unless one is alive (the pool claims the job from the store)."""
+        if self.start_worker:
+            ensure_worker(store.runs_dir, slots=self.slots)
+
+    def cancel(self, store: JobStore, job: Job) -> Job:
+        """Flag the job; its pool signals it. A running job whose pool is gone is signalled
+        directly when it runs on this host."""
+        job = store.request_cancel(job.id)
+        workers = {w["id"] for w in store.live_workers()}
+        if (job.status == "running" and job.worker_id not in workers and job.pid
+                and job.host == socket.gethostname()):
+            terminate_orphan(store, job)
+        return store.require(job.id)
+
+    def refresh(self, store: JobStore, job: Job) -> Job:
+        """Pools keep their jobs' rows current; lost jobs are found by heartbeat age."""
+        return job

@@ -1,6 +1,8 @@
 """The Ray executor: the same runner command submitted through Ray's Job Submission API.
 
-``submit --executor ray --address http://HOST:8265`` stores the job, then submits
+``submit --executor ray --address http://HOST:8265`` (or ``$NCODE_RAY_ADDRESS``, the operator's
+setting and the only address the dashboard uses: a browser user cannot point the server at
+another host) stores the job, then submits
 ``<python> -m ncode_core jobs run ID --runs-dir <runs>`` to the cluster. The runner writes status,
 heartbeats, metrics, checkpoints and logs to the runs folder, which must therefore be shared by
 the cluster's nodes (and the interpreter path must exist there). Ray's own job states are mapped
@@ -14,6 +16,7 @@ Ray is an optional extra: ``pip install -r requirements-ray.txt``.
 
 from __future__ import annotations
 
+import os
 import shlex
 import uuid
 from typing import Any
@@ -22,8 +25,9 @@ from ncode_core.config import ConfigError
 from ncode_core.jobs.local import child_environment, runner_command
 from ncode_core.jobs.store import Job, JobStore
 
-RAY_TO_STORE = {"PENDING": "queued", "RUNNING": "running", "SUCCEEDED": "succeeded",
-                "FAILED": "failed", "STOPPED": "cancelled"}
+def operator_ray_address() -> str | None:
+    """The Ray cluster address the operator configured (``$NCODE_RAY_ADDRESS``), or None."""
+    return os.environ.get("NCODE_RAY_ADDRESS", "").strip() or None
 
 
 def job_client(address: str) -> Any:
@@ -52,8 +56,26 @@ class RayExecutor:
         self.address = address
         self._client: Any = None
 
+    @classmethod
+    def configured(cls, address: str | None = None, **_options: object) -> "RayExecutor":
+        """The executor for ``executor_for``: ``address``, else :func:`operator_ray_address`.
+
+        Raises:
+            ConfigError: neither is set.
+        """
+        address = address or operator_ray_address()
+        if not address:
+            raise ConfigError("--executor ray needs --address http://HOST:8265 or the "
+                              "environment variable NCODE_RAY_ADDRESS")
+        return cls(address)
+
+    def connect(self) -> None:
+        """Reach the cluster (ConfigError if Ray is missing or the address does not answer)."""
+        _ = self.client
+
     @property
     def client(self) -> Any:
+        """Ray's JobSubmissionClient, connected on first use."""
         if self._client is None:
             self._client = job_client(self.address)
         return self._client

@@ -14,12 +14,18 @@ worker pool, Ray) starts this same command in a fresh Python process. The runner
   ``checkpoint_every`` steps and at the end;
 - on SIGTERM stops after the current step, saves a checkpoint and ends ``cancelled`` (if a cancel
   was requested) or goes back to the queue (preemption, e.g. ``worker --stop``);
-- ends ``failed`` with the reason (``NaN loss``, ``step size underflow``, ...) when training
-  diverges, the solver fails or anything else raises.
+- ends ``failed`` with the reason (``NaN loss``, ``step size underflow``, ``disk full``, ...)
+  when training diverges, the solver fails, a write fails or anything else raises;
+- holds an exclusive lock (``fcntl.flock`` on ``<run_dir>/runner.lock``) for its whole life, so a
+  job has at most one runner whatever starts it (a worker, ``jobs run`` by hand, Ray); the kernel
+  releases the lock when the process dies, even by SIGKILL;
+- stops (exit status 4) when its heartbeat finds the store deleted or replaced, instead of
+  training on for a database nobody reads.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -38,6 +44,8 @@ from ncode_core.checkpoint import (
 from ncode_core.config import ConfigError
 from ncode_core.integrate import SolverError
 from ncode_core.jobs.spec import JobSpec
+from ncode_core.environment import env_number
+from ncode_core.jobs.database import StoreGoneError, describe_failure
 from ncode_core.jobs.store import JobError, JobStore
 from ncode_core.runtime import set_threads
 from ncode_core.training import DivergenceError, Trainer, fit
@@ -47,12 +55,32 @@ log = logging.getLogger("ncode_core.jobs.runner")
 DEFAULT_HEARTBEAT_S = 5.0
 FLUSH_EVERY_S = 0.5
 KEEP_CHECKPOINTS = 2
-EXIT_SUCCEEDED, EXIT_FAILED, EXIT_NOT_OURS = 0, 1, 3
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_NOT_OURS, EXIT_STORE_GONE = 0, 1, 3, 4
+LOCK_NAME = "runner.lock"
 
 
 def heartbeat_interval_s() -> float:
     """Seconds between runner heartbeats (``$NCODE_HEARTBEAT_S``, default 5)."""
-    return float(os.environ.get("NCODE_HEARTBEAT_S") or DEFAULT_HEARTBEAT_S)
+    return env_number("NCODE_HEARTBEAT_S", DEFAULT_HEARTBEAT_S, strictly_above=0.0)
+
+
+def lock_runner(run_dir: Path, job_id: int) -> int:
+    """Take the job's runner lock; returns the open descriptor (keep it open while running).
+
+    Raises:
+        JobError: another process holds it (it is running this job).
+    """
+    descriptor = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "unknown"
+        os.close(descriptor)
+        raise JobError(f"job {job_id} already has a runner (pid {holder}); "
+                       "a job runs in one process at a time") from None
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    return descriptor
 
 
 def checkpoint_path(run_dir: str | Path, step: int) -> Path:
@@ -95,8 +123,13 @@ class _Heartbeat(threading.Thread):
         try:
             while not self.finished.wait(self.interval_s):
                 try:
+                    store.check_identity()
                     ours, cancel = store.heartbeat(self.job_id, self.attempt)
-                except Exception as error:  # a locked or vanished store must not kill training
+                except StoreGoneError as error:
+                    log.error("%s; stopping this job process", error)
+                    logging.shutdown()
+                    os._exit(EXIT_STORE_GONE)
+                except Exception as error:  # a locked store must not kill training
                     log.warning("heartbeat failed: %s", error)
                     continue
                 if self.finished.is_set():
@@ -192,13 +225,26 @@ def run_job(job_id: int, runs_dir: str | Path | None = None) -> int:
     (0 succeeded / cancelled / requeued, 1 failed, 3 taken over by another attempt).
 
     Raises:
-        JobError: unknown job or a job that is not queued/running.
+        JobError: unknown job, a job that is not queued/running, another runner holding it,
+            or a run folder that is missing or a symbolic link (StoreError).
     """
     store = JobStore(runs_dir)
+    try:
+        run_dir = store.run_folder(store.require(job_id))
+        lock = lock_runner(run_dir, job_id)
+    except BaseException:
+        store.close()
+        raise
+    try:
+        return _run_locked(store, job_id, run_dir)
+    finally:
+        os.close(lock)  # after the store is closed: the next runner finds the job settled
+
+
+def _run_locked(store: JobStore, job_id: int, run_dir: Path) -> int:
+    """:func:`run_job` once the runner lock is held."""
     job = store.mark_started(job_id, os.getpid())
     attempt = job.attempts
-    run_dir = Path(job.run_dir or store.runs_dir / "jobs" / str(job_id))
-    run_dir.mkdir(parents=True, exist_ok=True)
     handler = _attach_log_file(run_dir)
     stop = _StopFlag()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set("sigterm"))
@@ -263,6 +309,10 @@ def run_job(job_id: int, runs_dir: str | Path | None = None) -> int:
     except (CheckpointError, ConfigError) as error:
         log.error("failed: %s", error)
         store.finish(job_id, "failed", str(error), attempt=attempt)
+        return EXIT_FAILED
+    except OSError as error:  # disk full, read-only or vanished run folder
+        log.error("failed: %s", describe_failure(error))
+        store.finish(job_id, "failed", describe_failure(error), attempt=attempt)
         return EXIT_FAILED
     except Exception as error:
         log.error("failed with an unexpected error:\n%s", traceback.format_exc())

@@ -16,11 +16,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ncode_core.config import ConfigError, RunConfig, apply_overrides, format_validation_error
+from ncode_core.config import (
+    ConfigError,
+    RunConfig,
+    apply_overrides,
+    format_validation_error,
+    shorten,
+)
 from ncode_core.registry import parse_run_config
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$")
+# used with fullmatch: "$" would also match before a final newline
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}")
+MAX_SPEC_FILE_BYTES = 1_000_000
+MAX_YAML_NODES = 100_000  # after alias expansion: caps "billion laughs" documents
 
 
 class JobSpec(BaseModel):
@@ -34,7 +43,7 @@ class JobSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True,
-                              protected_namespaces=())
+                              protected_namespaces=(), strict=True)
 
     task: str
     model: str
@@ -54,7 +63,7 @@ class JobSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _safe_name(cls, value: str) -> str:
-        if value and (not NAME_PATTERN.match(value) or ".." in value):
+        if value and (not NAME_PATTERN.fullmatch(value) or ".." in value):
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', start with a letter "
                              "or digit and contain no '..' or '/'")
         return value
@@ -63,8 +72,8 @@ class JobSpec(BaseModel):
     @classmethod
     def _safe_tags(cls, value: list[str]) -> list[str]:
         for tag in value:
-            if not TAG_PATTERN.match(tag):
-                raise ValueError(f"tag {tag!r} must be 1-64 letters, digits or '_.:=-'")
+            if not TAG_PATTERN.fullmatch(tag):
+                raise ValueError(f"tag {shorten(repr(tag))} must be 1-64 letters, digits or '_.:=-'")
         return value
 
     def run_config(self) -> RunConfig:
@@ -99,25 +108,68 @@ def validate_job_spec(raw: dict[str, Any]) -> JobSpec:
     return spec
 
 
+def _load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` that refuses documents expanding to more than
+    :data:`MAX_YAML_NODES` nodes (aliases counted at every use)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        sizes: dict[int, int] = {}  # expanded size per node, so shared anchors count once each
+
+        def expanded(node: yaml.Node) -> int:
+            if id(node) not in sizes:
+                sizes[id(node)] = 1  # a recursive alias counts once
+                children: list[yaml.Node] = []
+                if isinstance(node, yaml.SequenceNode):
+                    children = node.value
+                elif isinstance(node, yaml.MappingNode):
+                    children = [part for pair in node.value for part in pair]
+                total = 1
+                for child in children:
+                    total += expanded(child)
+                    if total > MAX_YAML_NODES:
+                        break
+                sizes[id(node)] = total
+            return sizes[id(node)]
+
+        if root is not None and expanded(root) > MAX_YAML_NODES:
+            raise ConfigError(f"expands to more than {MAX_YAML_NODES} values (nested aliases?)")
+        return loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
 def read_spec_file(path: str | Path) -> dict[str, Any]:
     """Read a JSON (``.json``) or YAML (``.yaml``/``.yml``) spec file into a plain dict.
 
+    Files over :data:`MAX_SPEC_FILE_BYTES`, text that is not UTF-8 and YAML whose aliases expand
+    past :data:`MAX_YAML_NODES` values are refused.
+
     Raises:
-        ConfigError: unreadable file or syntax error, naming the file.
+        ConfigError: unreadable, oversized or undecodable file or syntax error, naming the file.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data_bytes = handle.read(MAX_SPEC_FILE_BYTES + 1)
     except OSError as error:
         raise ConfigError(f"spec file {path}: {error.strerror or error}") from None
+    if len(data_bytes) > MAX_SPEC_FILE_BYTES:
+        raise ConfigError(f"spec file {path}: larger than {MAX_SPEC_FILE_BYTES} bytes")
+    try:
+        text = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"spec file {path}: not UTF-8 text (byte {error.start})") from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
+            data = _load_yaml(text)
         else:
             data = json.loads(text)
-    except Exception as error:  # json.JSONDecodeError, yaml.YAMLError
+    except ConfigError as error:
+        raise ConfigError(f"spec file {path}: {error}") from None
+    except Exception as error:  # json.JSONDecodeError, yaml.YAMLError, RecursionError (deep nesting)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ConfigError(f"spec file {path}: cannot parse: {first}") from None
     if not isinstance(data, dict):

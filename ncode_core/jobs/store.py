@@ -9,106 +9,35 @@ share the file; every write is a short transaction, and claiming a queued job is
 States: ``queued -> running -> succeeded | failed | cancelled``; a running job whose heartbeat
 stops is ``lost``. ``lost``, ``failed`` and ``cancelled`` jobs can be resumed (requeued) and
 continue from their last checkpoint.
+
+Creating a job is all-or-nothing: its run folder is made under a temporary name and renamed into
+place inside the transaction that inserts the row, so no row exists without its folder and no
+folder survives a failed insert. Run folders are refused when they resolve outside
+``<runs_dir>/jobs`` (a symlink planted there is never followed).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import socket
 import sqlite3
 import time
-from contextlib import contextmanager
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from pydantic import ValidationError
+
+from ncode_core.config import ConfigError, format_validation_error
+from ncode_core.jobs.database import JobError, StoreError, heartbeat_timeout_s
 from ncode_core.jobs.spec import JobSpec
+from ncode_core.jobs.telemetry import ProgressRecords
 
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "lost")
 TERMINAL_STATES = ("succeeded", "failed", "cancelled")
 RESUMABLE_STATES = ("failed", "cancelled", "lost")
-DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
-SCHEMA_VERSION = 1  # PRAGMA user_version; bump it and migrate in JobStore.__init__ on changes
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    task TEXT NOT NULL,
-    model TEXT NOT NULL,
-    spec TEXT NOT NULL,
-    status TEXT NOT NULL,
-    executor TEXT NOT NULL DEFAULT 'local',
-    address TEXT,
-    external_id TEXT,
-    steps INTEGER NOT NULL,
-    step INTEGER NOT NULL DEFAULT 0,
-    start_step INTEGER NOT NULL DEFAULT 0,
-    checkpoint_step INTEGER,
-    checkpoint TEXT,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    heartbeat_at REAL,
-    updated_at REAL NOT NULL,
-    worker_id TEXT,
-    host TEXT,
-    pid INTEGER,
-    gpu TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    retries_used INTEGER NOT NULL DEFAULT 0,
-    max_retries INTEGER NOT NULL DEFAULT 0,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    run_dir TEXT,
-    result TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id INTEGER NOT NULL,
-    at REAL NOT NULL,
-    status TEXT NOT NULL,
-    message TEXT
-);
-CREATE INDEX IF NOT EXISTS events_by_job ON events(job_id, id);
-CREATE TABLE IF NOT EXISTS metrics (
-    job_id INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    at REAL NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (job_id, step)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS workers (
-    id TEXT PRIMARY KEY,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    slots INTEGER NOT NULL,
-    gpus TEXT,
-    started_at REAL NOT NULL,
-    heartbeat_at REAL NOT NULL,
-    stop_requested INTEGER NOT NULL DEFAULT 0,
-    stopped_at REAL
-);
-"""
-
-
-class JobError(LookupError):
-    """A job operation that cannot be done (unknown id, wrong state); one line for the user."""
-
-
-def default_runs_dir() -> Path:
-    """``$NCODE_RUNS_DIR`` or ``runs`` (relative to the current directory)."""
-    return Path(os.environ.get("NCODE_RUNS_DIR") or "runs")
-
-
-def heartbeat_timeout_s() -> float:
-    """Seconds without a heartbeat after which a running job is ``lost``
-    (``$NCODE_HEARTBEAT_TIMEOUT_S``, default 30)."""
-    return float(os.environ.get("NCODE_HEARTBEAT_TIMEOUT_S") or DEFAULT_HEARTBEAT_TIMEOUT_S)
-
-
 @dataclass
 class Job:
     """One row of the ``jobs`` table, with ``spec`` and ``result`` decoded and ``run_dir``
@@ -160,58 +89,13 @@ class Job:
         return asdict(self)
 
 
-class JobStore:
-    """SQLite-backed job store at ``<runs_dir>/ncode.db`` (WAL mode, created on first use).
+class JobStore(ProgressRecords):
+    """The job store at ``<runs_dir>/ncode.db``: the jobs' lifecycle (this class), their
+    progress records (:class:`~ncode_core.jobs.telemetry.ProgressRecords`) and the database
+    file itself (:class:`~ncode_core.jobs.database.Database`: WAL, identity, errors).
 
     One instance holds one connection; use one instance per thread.
     """
-
-    def __init__(self, runs_dir: str | Path | None = None, timeout_s: float = 30.0) -> None:
-        self.runs_dir = Path(runs_dir) if runs_dir is not None else default_runs_dir()
-        self.runs_dir = self.runs_dir.resolve()
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.path = self.runs_dir / "ncode.db"
-        self._conn = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None,
-                                     check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal":
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        if not self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='workers'").fetchone():
-            self._conn.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise JobError(f"{self.path} was written by a newer N-CODE Studio (schema "
-                           f"{version} > {SCHEMA_VERSION}); upgrade to read it")
-
-    # ------------------------------------------------------------------ plumbing
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
-
-    def __enter__(self) -> "JobStore":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the database lock up front (atomic claims)."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
-    def journal_mode(self) -> str:
-        """The database's journal mode (``wal``)."""
-        return self._conn.execute("PRAGMA journal_mode").fetchone()[0]
 
     def _row_to_job(self, row: sqlite3.Row) -> Job:
         data = dict(row)
@@ -221,36 +105,80 @@ class JobStore:
             data["run_dir"] = str(self.runs_dir / data["run_dir"])
         return Job(**data)
 
-    @staticmethod
-    def _event(conn: sqlite3.Connection, job_id: int, status: str, message: str = "") -> None:
-        conn.execute("INSERT INTO events (job_id, at, status, message) VALUES (?, ?, ?, ?)",
-                     (job_id, time.time(), status, message))
-
     # ------------------------------------------------------------------ jobs
     def create_job(self, spec: JobSpec, executor: str = "local",
                    address: str | None = None) -> Job:
-        """Store a validated spec as a ``queued`` job and create its run folder."""
+        """Store a validated spec as a ``queued`` job with its run folder, all or nothing.
+
+        Raises:
+            StoreError: the folder or the row cannot be written (nothing is left behind).
+        """
         now = time.time()
         spec_json = spec.model_dump_json()
-        with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO jobs (name, task, model, spec, status, executor, address, steps, "
-                "created_at, updated_at, max_retries) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
-                (spec.display_name, spec.task, spec.model, spec_json, executor, address,
-                 spec.steps, now, now, spec.retries))
-            job_id = int(cursor.lastrowid)
-            run_dir = f"jobs/{job_id:06d}-{spec.display_name}"
-            conn.execute("UPDATE jobs SET run_dir = ? WHERE id = ?", (run_dir, job_id))
-            self._event(conn, job_id, "queued", f"submitted ({executor})")
-        folder = self.runs_dir / run_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "spec.json").write_text(json.dumps(json.loads(spec_json), indent=2) + "\n")
+        folder: Path | None = None
+        try:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO jobs (name, task, model, spec, status, executor, address, steps, "
+                    "created_at, updated_at, max_retries) "
+                    "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                    (spec.display_name, spec.task, spec.model, spec_json, executor, address,
+                     spec.steps, now, now, spec.retries))
+                job_id = int(cursor.lastrowid)
+                run_dir = f"jobs/{job_id:06d}-{spec.display_name}"
+                folder = self._make_run_folder(run_dir, spec_json)
+                conn.execute("UPDATE jobs SET run_dir = ? WHERE id = ?", (run_dir, job_id))
+                self._event(conn, job_id, "queued", f"submitted ({executor})")
+        except BaseException:
+            if folder is not None:  # the row was rolled back: its folder goes too
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         return self.require(job_id)
+
+    def _make_run_folder(self, run_dir: str, spec_json: str) -> Path:
+        """Create ``<runs_dir>/<run_dir>`` holding ``spec.json``: written in a temporary folder,
+        then renamed, so the folder appears complete or not at all. An existing folder of that
+        name is an error (ids are never reused)."""
+        jobs = self.runs_dir / "jobs"
+        with self._store_errors():
+            jobs.mkdir(exist_ok=True)
+            if jobs.is_symlink() or jobs.resolve() != jobs:
+                raise StoreError(f"{jobs} is a symbolic link; refusing to write run folders "
+                                 "outside the runs folder")
+            final = self.runs_dir / run_dir
+            temporary = jobs / f".creating-{final.name}-{uuid.uuid4().hex[:8]}"
+            temporary.mkdir()
+            try:
+                (temporary / "spec.json").write_text(
+                    json.dumps(json.loads(spec_json), indent=2) + "\n", encoding="utf-8")
+                if final.exists() or final.is_symlink():
+                    raise StoreError(f"run folder {final} already exists; the store and the runs "
+                                     "folder disagree (was ncode.db replaced?)")
+                temporary.rename(final)
+            except BaseException:
+                shutil.rmtree(temporary, ignore_errors=True)
+                raise
+        return final
+
+    def run_folder(self, job: Job) -> Path:
+        """The job's run folder, checked to lie inside ``<runs_dir>/jobs`` (no symlink out).
+
+        Raises:
+            StoreError: the folder is missing, or it or a parent is a link leading elsewhere.
+        """
+        jobs = self.runs_dir / "jobs"
+        folder = Path(job.run_dir) if job.run_dir else jobs / f"{job.id:06d}"
+        if folder.is_symlink() or folder.resolve().parent != jobs or jobs.is_symlink():
+            raise StoreError(f"run folder {folder} is a symbolic link or lies outside {jobs}; "
+                             "refusing to follow it")
+        if not folder.is_dir():
+            raise StoreError(f"run folder {folder} is missing")
+        return folder
 
     def get(self, job_id: int) -> Job | None:
         """The job or None."""
-        row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
-        return self._row_to_job(row) if row else None
+        rows = self._read("SELECT * FROM jobs WHERE id = ?", (int(job_id),))
+        return self._row_to_job(rows[0]) if rows else None
 
     def _existing_row(self, conn: sqlite3.Connection, job_id: int, columns: str) -> sqlite3.Row:
         """``columns`` of job ``job_id`` read inside ``conn``'s transaction, or JobError."""
@@ -275,11 +203,11 @@ class JobStore:
         query += " ORDER BY id DESC"
         if limit:
             query += f" LIMIT {int(limit)}"
-        return [self._row_to_job(row) for row in self._conn.execute(query, params)]
+        return [self._row_to_job(row) for row in self._read(query, params)]
 
     def events(self, job_id: int) -> list[dict[str, Any]]:
         """Status transitions of a job, oldest first."""
-        rows = self._conn.execute("SELECT at, status, message FROM events WHERE job_id = ? "
+        rows = self._read("SELECT at, status, message FROM events WHERE job_id = ? "
                                   "ORDER BY id", (int(job_id),))
         return [dict(row) for row in rows]
 
@@ -322,81 +250,11 @@ class JobStore:
                          "WHERE id = ?", (pid, socket.gethostname(), now, now, job_id))
         return self.require(job_id)
 
-    def heartbeat(self, job_id: int, attempt: int | None = None) -> tuple[bool, bool]:
-        """Record a heartbeat for a running job.
-
-        Returns ``(still_ours, cancel_requested)``: ``still_ours`` is False when the job is no
-        longer running under this attempt (it was declared lost and resumed elsewhere), in which
-        case the caller must stop without writing more.
-        """
-        now = time.time()
-        query = "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'running'"
-        params: list[Any] = [now, job_id]
-        if attempt is not None:
-            query += " AND attempts = ?"
-            params.append(attempt)
-        with self._write() as conn:
-            updated = conn.execute(query, params).rowcount
-            row = conn.execute("SELECT cancel_requested FROM jobs WHERE id = ?",
-                               (job_id,)).fetchone()
-        return bool(updated), bool(row and row["cancel_requested"])
-
-    def touch_starting(self, job_ids: list[int]) -> None:
-        """Worker heartbeat on behalf of claimed jobs whose runner has not reported yet."""
-        if not job_ids:
-            return
-        marks = ",".join("?" * len(job_ids))
-        with self._write() as conn:
-            conn.execute(f"UPDATE jobs SET heartbeat_at = ? WHERE status = 'running' AND "
-                         f"pid IS NULL AND id IN ({marks})", (time.time(), *job_ids))
-
     def set_external_id(self, job_id: int, external_id: str) -> None:
         """Record the executor's own id for the job (Ray submission id)."""
         with self._write() as conn:
             conn.execute("UPDATE jobs SET external_id = ?, updated_at = ? WHERE id = ?",
                          (external_id, time.time(), job_id))
-
-    def log_metrics(self, job_id: int, rows: list[dict[str, Any]]) -> None:
-        """Insert per-step metric dicts (each with ``step``); a step logged twice keeps the
-        last value, so the history never holds duplicates."""
-        if not rows:
-            return
-        now = time.time()
-        payload = [(job_id, int(row["step"]), now, json.dumps(row, default=float)) for row in rows]
-        last = max(int(row["step"]) for row in rows)
-        with self._write() as conn:
-            conn.executemany("INSERT OR REPLACE INTO metrics (job_id, step, at, data) "
-                             "VALUES (?, ?, ?, ?)", payload)
-            conn.execute("UPDATE jobs SET step = ?, heartbeat_at = ?, updated_at = ? "
-                         "WHERE id = ? AND status = 'running'", (last, now, now, job_id))
-
-    def truncate_metrics(self, job_id: int, after_step: int) -> int:
-        """Delete metrics past ``after_step`` (they are recomputed after a resume) and record it
-        as the step this attempt starts from; returns the number of rows removed."""
-        with self._write() as conn:
-            removed = conn.execute("DELETE FROM metrics WHERE job_id = ? AND step > ?",
-                                   (job_id, after_step)).rowcount
-            conn.execute("UPDATE jobs SET step = ?, start_step = ?, updated_at = ? WHERE id = ?",
-                         (after_step, after_step, time.time(), job_id))
-        return removed
-
-    def metrics(self, job_id: int, after_step: int = -1) -> list[dict[str, Any]]:
-        """Metric dicts of a job with ``step > after_step``, in step order."""
-        rows = self._conn.execute("SELECT data FROM metrics WHERE job_id = ? AND step > ? "
-                                  "ORDER BY step", (int(job_id), int(after_step)))
-        return [json.loads(row[0]) for row in rows]
-
-    def metric_steps(self, job_id: int) -> list[int]:
-        """The logged steps of a job, in order (for gap and duplicate checks)."""
-        rows = self._conn.execute("SELECT step FROM metrics WHERE job_id = ? ORDER BY step",
-                                  (int(job_id),))
-        return [int(row[0]) for row in rows]
-
-    def record_checkpoint(self, job_id: int, step: int, path: str | Path) -> None:
-        """Remember the newest checkpoint of a job."""
-        with self._write() as conn:
-            conn.execute("UPDATE jobs SET checkpoint_step = ?, checkpoint = ?, updated_at = ? "
-                         "WHERE id = ?", (int(step), str(path), time.time(), job_id))
 
     def finish(self, job_id: int, status: str, error: str | None = None,
                result: dict[str, Any] | None = None, attempt: int | None = None) -> str:
@@ -496,6 +354,10 @@ class JobStore:
                                "given more --steps) can be resumed")
             spec = json.loads(row["spec"])
             spec["steps"] = target
+            try:  # the new target obeys the spec's own limits
+                JobSpec.model_validate(spec)
+            except ValidationError as error:
+                raise ConfigError("--steps: " + format_validation_error(error)) from None
             conn.execute(
                 "UPDATE jobs SET status = 'queued', steps = ?, spec = ?, cancel_requested = 0, "
                 "error = NULL, pid = NULL, worker_id = NULL, finished_at = NULL, updated_at = ? "
@@ -508,8 +370,8 @@ class JobStore:
         (default :func:`heartbeat_timeout_s`). Returns their ids."""
         timeout_s = heartbeat_timeout_s() if timeout_s is None else timeout_s
         cutoff = time.time() - timeout_s
-        rows = self._conn.execute("SELECT id, attempts FROM jobs WHERE status = 'running' AND "
-                                  "heartbeat_at < ?", (cutoff,)).fetchall()
+        rows = self._read("SELECT id, attempts FROM jobs WHERE status = 'running' AND "
+                          "heartbeat_at < ?", (cutoff,))
         lost = []
         for row in rows:
             status = self.finish(int(row["id"]), "lost",
@@ -518,42 +380,3 @@ class JobStore:
                 lost.append(int(row["id"]))
         return lost
 
-    # ------------------------------------------------------------------ workers
-    def register_worker(self, worker_id: str, slots: int, gpus: list[str]) -> None:
-        """Record a worker pool (one row per ``worker`` process)."""
-        now = time.time()
-        with self._write() as conn:
-            conn.execute("INSERT OR REPLACE INTO workers (id, host, pid, slots, gpus, started_at, "
-                         "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (worker_id, socket.gethostname(), os.getpid(), slots,
-                          ",".join(gpus), now, now))
-
-    def worker_heartbeat(self, worker_id: str) -> bool:
-        """Refresh a worker's heartbeat; returns True when it was asked to stop."""
-        with self._write() as conn:
-            conn.execute("UPDATE workers SET heartbeat_at = ? WHERE id = ?",
-                         (time.time(), worker_id))
-            row = conn.execute("SELECT stop_requested FROM workers WHERE id = ?",
-                               (worker_id,)).fetchone()
-        return bool(row and row["stop_requested"])
-
-    def worker_stopped(self, worker_id: str) -> None:
-        """Mark a worker as ended."""
-        with self._write() as conn:
-            conn.execute("UPDATE workers SET stopped_at = ? WHERE id = ?", (time.time(), worker_id))
-
-    def live_workers(self, timeout_s: float | None = None) -> list[dict[str, Any]]:
-        """Workers that have not stopped and whose heartbeat is fresh."""
-        timeout_s = heartbeat_timeout_s() if timeout_s is None else timeout_s
-        rows = self._conn.execute("SELECT * FROM workers WHERE stopped_at IS NULL AND "
-                                  "heartbeat_at >= ?", (time.time() - timeout_s,))
-        return [dict(row) for row in rows]
-
-    def request_worker_stop(self, worker_id: str | None = None) -> int:
-        """Ask one (or every live) worker to stop gracefully; returns how many were asked."""
-        with self._write() as conn:
-            if worker_id:
-                return conn.execute("UPDATE workers SET stop_requested = 1 WHERE id = ? AND "
-                                    "stopped_at IS NULL", (worker_id,)).rowcount
-            return conn.execute("UPDATE workers SET stop_requested = 1 WHERE stopped_at IS NULL"
-                                ).rowcount

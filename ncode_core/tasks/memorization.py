@@ -116,18 +116,17 @@ class MemorizationTask(Task):
 
     def __init__(self, config: MemorizationConfig, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, seed, device, dtype)
-        self.durations = presentation_schedule(config)
         self.test = sample_episodes(config, config.n_test_episodes,
                                     step_generator(seed, HELD_OUT_STEP), self.device, dtype)
 
     def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> nn.Module:
-        n = self.config.n_bits
+        n, durations = self.config.n_bits, presentation_schedule(self.config)
         if family == "ncode_closed":
-            return PlasticNCODE(n, solver, self.durations)
+            return PlasticNCODE(n, solver, durations)
         if family == "node_dc":
-            return DataControlledRecurrentNODE(n, solver, self.durations)
+            return DataControlledRecurrentNODE(n, solver, durations)
         if family == "ode_rnn":
-            return ODERNN(n, solver, self.durations)
+            return ODERNN(n, solver, durations)
         if family == "lstm":
             return LSTMBaseline(n, self.config.lstm_hidden, self.config.lstm_steps)
         raise ValueError(f"unknown model family {family!r}; choose one of {self.families}")
