@@ -102,10 +102,13 @@ class Task:
         return order[:batch_size].to(self.device)
 
     @staticmethod
-    def with_running_cost(loss: Tensor, trajectory: Trajectory) -> Tensor:
+    def with_running_cost(loss: Tensor, trajectory: Trajectory | None) -> Tensor:
         """``loss`` plus the batch mean of the trajectory's integrated running cost (Eq. 5),
-        when the model has one (``training.running_cost > 0``); held-out metrics leave it out."""
-        return loss if trajectory.cost is None else loss + trajectory.cost.mean()
+        when the model has one (``training.running_cost > 0``; a model that is not an ODE has no
+        trajectory); held-out metrics leave it out."""
+        if trajectory is None or trajectory.cost is None:
+            return loss
+        return loss + trajectory.cost.mean()
 
     def minibatch(self, inputs: Tensor, targets: Tensor, step: int,
                   batch_size: int) -> tuple[Tensor, Tensor]:

@@ -87,7 +87,7 @@ def test_every_family_runs_on_image_states(family):
 @pytest.mark.parametrize("family", MODEL_FAMILIES)
 def test_adjoint_equals_direct_on_image_states(family):
     model = image_model(family)
-    model.flow.system.running_cost = QuadraticCost(x_weight=0.3, control_weight=0.2)
+    model.flow.system.running_cost = QuadraticCost(x_weight=0.3, theta_weight=0.2)
     x0 = torch.randn(BATCH, *SHAPE, dtype=torch.float64)
 
     def gradients() -> dict[str, Tensor]:
