@@ -23,15 +23,17 @@ st.markdown(
 )
 st.subheader("Pages")
 tour_steps = sum(len(cls.ui.lab.tour) for cls in nc.lab_tasks().values())
+lab_models = [m for m in nc.MODELS if any(m in cls.families for cls in nc.lab_tasks().values())]
 rows = [
-    (":material/science: **Toy lab**", f"train {listing([S.model_label(m) for m in nc.MODELS])} "
+    (":material/science: **Toy lab**", f"train {listing([S.model_label(m) for m in lab_models])} "
      f"on {listing([S.task_label(t) for t in nc.lab_tasks()])}, live, with play / pause / step / "
      "reset; each task's own pictures (decision map, trajectories, each sample's own vector "
      "field with streamlines, theta(t), model vs target trajectories)"),
     (":material/compare: **Compare**", "a baseline (a NODE by default) and an N-CODE trained "
      "side by side on the same data and seed: a NODE cannot learn x -> -x"),
     (":material/call_split: **Bifurcation explorer**", "slide x(0) along a line across the class "
-     "boundary and watch the field switch; x(T) and theta(0) against the position"),
+     "boundary: the equilibria of each sample's field, classified by stability, and a "
+     "bifurcation diagram with its events located; x(T) and theta(0) against the position"),
     (":material/school: **Teaching tour**", f"{tour_steps} guided steps, each a short text and a "
      "one-click preset"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
@@ -55,3 +57,7 @@ else:
 st.caption("Every task and model here also runs headless: "
            "`python -m ncode_core train --task ... --model ...` (`python -m ncode_core list` "
            "names them).")
+headless_only = [S.task_label(name) for name, cls in nc.TASKS.items() if cls.ui.lab is None]
+if headless_only:
+    st.caption(f"In the library, the command line and Jobs but without a page yet: "
+               f"{listing(headless_only)}.")

@@ -49,8 +49,10 @@ class ReflectionTask(Task):
                     "differ, and the trajectories cross in the (t, x) picture.", "ncode_open"),
                 TourStep(
                     "Closed-loop control: dtheta/dt = g(theta, x, t)",
-                    "Now theta evolves along the trajectory. Move the field-time slider: the field "
-                    "each sample sees changes over time.", "ncode_closed"),
+                    "Now theta evolves along the trajectory (by default through a small control "
+                    "code u with theta = decoder(u); the lab's 'Closed loop acts on' setting "
+                    "makes the law drive every field parameter). Move the field-time slider: "
+                    "the field each sample sees changes over time.", "ncode_closed"),
             ),
         ),
     )
