@@ -123,6 +123,32 @@ class VanDerPolConfig(StrictModel):
     noise: float = Field(0.0, ge=0, le=10, description="observation noise std")
 
 
+class AutoencodingConfig(StrictModel):
+    """AutoN-CODE / AE / VAE on an image dataset (Sec. 4.4, Table A.1, C.4)."""
+
+    latent_dim: int | None = Field(
+        None, ge=1, le=4096,
+        description="latent size m; None: Table A.1's (MNIST 25, CIFAR-10 128, CelebA 64). "
+                    "Twice it for the parameter-matched AE of Fig. A.7",
+    )
+    reconstruction: Literal["mse", "bce"] = Field(
+        "mse", description="reconstruction loss (C.4: MSE; binary cross-entropy for MNIST)"
+    )
+    flow_time: float = Field(10.0, gt=0, le=100,
+                             description="T of AutoN-CODE's latent flow on [0, T] (paper: 10)")
+    theta_row_norm: float = Field(
+        0.3, gt=0, le=10,
+        description="norm of each row of AutoN-CODE's theta after component-wise normalisation "
+                    "(bounds the latent flow's growth rate by sqrt(2) times it)",
+    )
+    n_train: int | None = Field(None, ge=1, le=10_000_000,
+                                description="use the first n_train training images; None: all")
+    n_test: int | None = Field(None, ge=1, le=10_000_000,
+                               description="use the first n_test test images; None: all")
+    x0_seed: int = Field(0, ge=0, le=2**31 - 1,
+                         description="seed of AutoN-CODE's x(0) ~ N(0, I) at evaluation")
+
+
 TASK_CONFIG_CONTEXT = "task_config_model"  # validation-context key: the task's config model
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 from pydantic import ValidationError
+from torch import nn
 
 from ncode_core.config import (
     TASK_CONFIG_CONTEXT,
@@ -15,12 +16,24 @@ from ncode_core.config import (
     StrictModel,
     format_validation_error,
 )
-from ncode_core.models import FLOW_MODELS, FlowModel, TaskModel
-from ncode_core.tasks import AnnuliTask, ReflectionTask, Task, VanDerPolTask
+from ncode_core.models import FLOW_MODELS, TaskModel
+from ncode_core.models.autoencoders import AUTOENCODER_MODELS
+from ncode_core.tasks import (
+    AnnuliTask,
+    Cifar10AutoencodingTask,
+    DigitsAutoencodingTask,
+    MnistAutoencodingTask,
+    ReflectionTask,
+    Task,
+    VanDerPolTask,
+)
 
-MODELS: dict[str, type[FlowModel]] = {cls.family: cls for cls in FLOW_MODELS}
+MODELS: dict[str, type[nn.Module]] = {
+    cls.family: cls for cls in (*FLOW_MODELS, *AUTOENCODER_MODELS)
+}
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask)
+    cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, DigitsAutoencodingTask,
+                              MnistAutoencodingTask, Cifar10AutoencodingTask)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()
@@ -62,7 +75,7 @@ def build_task(config: RunConfig, device: torch.device | str = "cpu",
     return TASKS[config.task](config.task_cfg, config.seed, device, dtype)
 
 
-def build_model(task: Task, config: RunConfig) -> TaskModel:
+def build_model(task: Task, config: RunConfig) -> TaskModel | nn.Module:
     """The model family ``config.model`` with the architecture ``task`` supplies (CPU, float32)."""
     check_pair(task.name, config.model)
     return task.build_model(config.model, config.model_cfg, config.solver)

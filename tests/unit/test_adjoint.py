@@ -13,14 +13,15 @@ from ncode_core.dynamics import (
     LinearField,
     QuadraticCost,
 )
-from ncode_core.models import MODEL_FAMILIES, ClosedLoopNCODE
-from ncode_core.registry import TASKS
+from ncode_core.models import ClosedLoopNCODE
+from ncode_core.registry import MODELS, TASKS
 from ncode_core.training import Trainer
 
 TIGHT = {"method": "dopri5", "rtol": 1e-10, "atol": 1e-10}
 
 
 def _gradients(model, loss_fn):
+    torch.manual_seed(0)  # models that draw noise (AutoN-CODE's x0) draw the same in both passes
     model.zero_grad(set_to_none=True)
     loss_fn().backward()
     return {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
@@ -55,8 +56,14 @@ def _trainer(task: str, model: str) -> Trainer:
     return Trainer(config, dtype=torch.float64)
 
 
-@pytest.mark.parametrize("task", sorted(TASKS))
-@pytest.mark.parametrize("family", MODEL_FAMILIES)
+# Every (task, model) pair that fits and solves an ODE (counts NFE), on bundled data: MNIST and
+# CIFAR tasks need a download and build the same models as digits_ae.
+FITTING_PAIRS = [(task, family) for task in sorted(TASKS) for family in TASKS[task].families
+                 if hasattr(MODELS[family], "nfe")
+                 and getattr(TASKS[task], "dataset", "digits") == "digits"]
+
+
+@pytest.mark.parametrize("task, family", FITTING_PAIRS)
 def test_adjoint_equals_direct_for_every_model(task, family):
     trainer = _trainer(task, family)
     x, y = trainer.task.train_batch(0, 16)
