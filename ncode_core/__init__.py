@@ -11,6 +11,7 @@ from ncode_core.checkpoint import (
 )
 from ncode_core.config import (
     AnnuliConfig,
+    AutoencodingConfig,
     ConfigError,
     ModelConfig,
     ReflectionConfig,
@@ -19,6 +20,12 @@ from ncode_core.config import (
     TrainingConfig,
     VanDerPolConfig,
     apply_overrides,
+)
+from ncode_core.feature_extractors import (
+    FeatureExtractorUnavailable,
+    domain_frechet_distance,
+    frechet_inception_distance,
+    train_domain_classifier,
 )
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
@@ -53,6 +60,25 @@ from ncode_core.models import (
     Trajectory,
     build_flow,
 )
+from ncode_core.latent_paths import (
+    decode_interpolation,
+    interpolate_latents,
+    orbit_reconstructions,
+)
+from ncode_core.metrics import (
+    FrechetScore,
+    clustering_accuracy,
+    frechet_distance,
+    latent_clustering_accuracy,
+    nearest_neighbours,
+    tsne_embedding,
+)
+from ncode_core.models.autoencoders import (
+    ARCHITECTURES,
+    AutoNCODE,
+    Autoencoder,
+    build_autoencoder,
+)
 from ncode_core.registry import (
     MODELS,
     TASK_CONFIGS,
@@ -62,7 +88,15 @@ from ncode_core.registry import (
     check_pair,
     parse_run_config,
 )
-from ncode_core.tasks import vanderpol_reference
+from ncode_core.sampling import (
+    GMM_COVARIANCE_TYPES,
+    component_sweep,
+    fit_gmm,
+    fit_kde,
+    sample_images,
+    sample_latents,
+)
+from ncode_core.tasks import AutoencodingTask, vanderpol_reference
 from ncode_core.viz import (
     Bifurcation,
     DecisionMap,
@@ -87,7 +121,12 @@ from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Train
 
 __all__ = [
     "ANODE",
+    "ARCHITECTURES",
     "AnnuliConfig",
+    "AutoNCODE",
+    "Autoencoder",
+    "AutoencodingConfig",
+    "AutoencodingTask",
     "Bifurcation",
     "CheckpointError",
     "ClosedLoopNCODE",
@@ -97,9 +136,12 @@ __all__ = [
     "DivergenceError",
     "EXECUTORS",
     "EarlyStopping",
+    "FeatureExtractorUnavailable",
     "FieldBuilder",
     "FitResult",
     "FlowModel",
+    "FrechetScore",
+    "GMM_COVARIANCE_TYPES",
     "JOB_STATES",
     "Job",
     "JobError",
@@ -130,32 +172,49 @@ __all__ = [
     "VectorField",
     "apply_overrides",
     "bifurcation_line",
+    "build_autoencoder",
     "build_flow",
     "build_model",
     "build_task",
     "cancel_job",
     "check_pair",
     "class_score",
+    "clustering_accuracy",
+    "component_sweep",
     "decision_map",
+    "decode_interpolation",
     "default_runs_dir",
+    "domain_frechet_distance",
     "field_values",
     "fit",
+    "fit_gmm",
+    "fit_kde",
+    "frechet_distance",
+    "frechet_inception_distance",
     "grid",
+    "interpolate_latents",
     "job_progress",
+    "latent_clustering_accuracy",
     "load_checkpoint",
+    "nearest_neighbours",
+    "orbit_reconstructions",
     "parse_run_config",
     "read_log_tail",
     "reflection_picture",
     "refresh_jobs",
     "resume_job",
     "sample_context",
+    "sample_images",
+    "sample_latents",
     "save_checkpoint",
     "set_threads",
     "solve",
     "streamlines",
     "submit_job",
+    "train_domain_classifier",
     "trainer_state_from_checkpoint",
     "trajectories",
+    "tsne_embedding",
     "validate_job_spec",
     "vanderpol_portrait",
     "vanderpol_reference",

@@ -65,6 +65,13 @@ class TrainingConfig(StrictModel):
     weight_decay: float = Field(0.0, ge=0, le=1)
     grad_clip: float | None = Field(None, gt=0, description="max gradient norm; None disables")
     eval_every: int = Field(50, ge=1, description="steps between test-set evaluations in fit()")
+    lr_plateau_factor: float | None = Field(
+        None, gt=0, lt=1,
+        description="multiply the learning rate by this when the mean training loss of "
+                    "eval_every steps stops improving (C.4: 0.5); None keeps it constant",
+    )
+    lr_plateau_patience: int = Field(2, ge=0, le=1000,
+                                     description="windows without improvement before a cut")
 
 
 class ModelConfig(StrictModel):
