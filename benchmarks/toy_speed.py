@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._timing import print_table  # noqa: E402
-from ncode_core import MODELS, Trainer, apply_overrides  # noqa: E402
+from ncode_core import TASKS, Trainer, apply_overrides  # noqa: E402
 
 SOLVERS = {
     "dopri5 1e-3": {"method": "dopri5", "rtol": 1e-3, "atol": 1e-3},
@@ -50,7 +50,7 @@ def measure(model: str, solver: dict, adjoint: bool, steps: int, warmup: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--models", nargs="*", default=list(TASKS["annuli"].families))
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
