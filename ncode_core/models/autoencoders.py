@@ -31,7 +31,8 @@ from ncode_core.models.field_builders import Shape, flat_size
 
 
 class MLPEncoder(nn.Sequential):
-    """Table A.1, MNIST: flatten -> FC(hidden) -> ReLU -> FC(out_dim); ``(B, C, H, W) -> (B, out)``."""
+    """Table A.1, MNIST: flatten -> FC(hidden) -> ReLU -> FC(out_dim);
+    ``(B, C, H, W) -> (B, out_dim)``."""
 
     def __init__(self, image_shape: Shape, out_dim: int, hidden: int) -> None:
         super().__init__(nn.Flatten(), nn.Linear(flat_size(image_shape), hidden), nn.ReLU(),
