@@ -52,7 +52,8 @@ def evaluation_x0(count: int, latent_dim: int, seed: int) -> Tensor:
 class AutoencodingTask(Task):
     """Reconstruct the images of ``dataset`` through a latent of Table A.1's size.
 
-    Subclasses set ``name``, ``dataset`` (a data-layer name) and ``architecture``. The training
+    Subclasses set ``name``, ``dataset`` (a data-layer name) and ``architecture`` (which sets
+    ``input_shape``). The training
     batch's targets are the class labels (unused by the loss; kept for clustering views).
     Metrics: ``test_mse``.
     """
@@ -63,6 +64,11 @@ class AutoencodingTask(Task):
     dataset: ClassVar[str] = ""
     architecture: ClassVar[Architecture]
     eval_batch_size = 500
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "architecture" in cls.__dict__:  # the input shape is the architecture's, one source
+            cls.input_shape = cls.architecture.image_shape
 
     def __init__(self, config: AutoencodingConfig, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, seed, device, dtype)
@@ -137,7 +143,6 @@ class DigitsAutoencodingTask(AutoencodingTask):
     name = "digits_ae"
     dataset = "digits"
     architecture = ARCHITECTURES["digits"]
-    input_shape = architecture.image_shape
     description = "8x8 digits autoencoding (small stand-in for mnist_ae; latent 10)"
 
 
@@ -147,7 +152,6 @@ class MnistAutoencodingTask(AutoencodingTask):
     name = "mnist_ae"
     dataset = "mnist"
     architecture = ARCHITECTURES["mnist"]
-    input_shape = architecture.image_shape
     description = "MNIST autoencoding (Sec. 4.4, Table A.1: latent 25): AutoN-CODE vs AE vs VAE"
 
 
@@ -157,5 +161,4 @@ class Cifar10AutoencodingTask(AutoencodingTask):
     name = "cifar10_ae"
     dataset = "cifar10"
     architecture = ARCHITECTURES["cifar10"]
-    input_shape = architecture.image_shape
     description = "CIFAR-10 autoencoding (Table 2: conv, latent 128; data from a data root)"
