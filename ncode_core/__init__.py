@@ -25,6 +25,7 @@ from ncode_core.checkpoint import (
 )
 from ncode_core.config import (
     AnnuliConfig,
+    AutoencodingConfig,
     ConfigError,
     MemorizationConfig,
     ModelConfig,
@@ -34,6 +35,12 @@ from ncode_core.config import (
     TrainingConfig,
     VanDerPolConfig,
     apply_overrides,
+)
+from ncode_core.feature_extractors import (
+    FeatureExtractorUnavailable,
+    domain_frechet_distance,
+    frechet_inception_distance,
+    train_domain_classifier,
 )
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
@@ -84,6 +91,25 @@ from ncode_core.pretrained import (
     read_manifest,
     verify_pretrained,
 )
+from ncode_core.latent_paths import (
+    decode_interpolation,
+    interpolate_latents,
+    orbit_reconstructions,
+)
+from ncode_core.metrics import (
+    FrechetScore,
+    clustering_accuracy,
+    frechet_distance,
+    latent_clustering_accuracy,
+    nearest_neighbours,
+    tsne_embedding,
+)
+from ncode_core.models.autoencoders import (
+    ARCHITECTURES,
+    AutoNCODE,
+    Autoencoder,
+    build_autoencoder,
+)
 from ncode_core.registry import (
     MODELS,
     TASK_CONFIGS,
@@ -101,6 +127,15 @@ from ncode_core.tasks.memorization import (
     presentation_schedule,
     sample_episodes,
 )
+from ncode_core.sampling import (
+    GMM_COVARIANCE_TYPES,
+    component_sweep,
+    fit_gmm,
+    fit_kde,
+    sample_images,
+    sample_latents,
+)
+from ncode_core.tasks import AutoencodingTask, vanderpol_reference
 from ncode_core.viz import (
     Bifurcation,
     DecisionMap,
@@ -129,7 +164,12 @@ from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Train
 
 __all__ = [
     "ANODE",
+    "ARCHITECTURES",
     "AnnuliConfig",
+    "AutoNCODE",
+    "Autoencoder",
+    "AutoencodingConfig",
+    "AutoencodingTask",
     "Bifurcation",
     "BifurcationEvent",
     "CheckpointError",
@@ -145,6 +185,7 @@ __all__ = [
     "EVENT_KINDS",
     "EXECUTORS",
     "EarlyStopping",
+    "FeatureExtractorUnavailable",
     "FieldBuilder",
     "Equilibria",
     "FieldMovie",
@@ -154,6 +195,8 @@ __all__ = [
     "FlowModel",
     "ImageConfig",
     "ImageTask",
+    "FrechetScore",
+    "GMM_COVARIANCE_TYPES",
     "JOB_STATES",
     "Job",
     "JobError",
@@ -196,6 +239,7 @@ __all__ = [
     "VectorField",
     "apply_overrides",
     "bifurcation_line",
+    "build_autoencoder",
     "build_flow",
     "bit_errors",
     "build_model",
@@ -204,14 +248,22 @@ __all__ = [
     "check_pair",
     "class_score",
     "continue_equilibria",
+    "clustering_accuracy",
+    "component_sweep",
     "decision_map",
+    "decode_interpolation",
     "default_runs_dir",
     "equilibria_along_line",
     "field_over_time",
+    "domain_frechet_distance",
     "field_values",
     "file_sha256",
     "find_equilibria",
     "fit",
+    "fit_gmm",
+    "fit_kde",
+    "frechet_distance",
+    "frechet_inception_distance",
     "grid",
     "grid_starts",
     "is_closed_loop",
@@ -221,6 +273,10 @@ __all__ = [
     "operator_ray_address",
     "load_checkpoint",
     "load_pretrained",
+    "interpolate_latents",
+    "latent_clustering_accuracy",
+    "nearest_neighbours",
+    "orbit_reconstructions",
     "parse_run_config",
     "presentation_schedule",
     "read_log_tail",
@@ -231,13 +287,17 @@ __all__ = [
     "sample_context",
     "sample_equilibria",
     "sample_episodes",
+    "sample_images",
+    "sample_latents",
     "save_checkpoint",
     "set_threads",
     "solve",
     "streamlines",
     "submit_job",
+    "train_domain_classifier",
     "trainer_state_from_checkpoint",
     "trajectories",
+    "tsne_embedding",
     "validate_job_spec",
     "vanderpol_portrait",
     "vanderpol_reference",

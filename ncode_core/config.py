@@ -100,6 +100,13 @@ class TrainingConfig(StrictModel):
     running_cost_on: Literal["theta", "x"] = Field(
         "theta", description="what the running cost penalises: theta (N-CODE models only) or x",
     )
+    lr_plateau_factor: float | None = Field(
+        None, gt=0, lt=1,
+        description="multiply the learning rate by this when the mean training loss of "
+                    "eval_every steps stops improving (C.4: 0.5); None keeps it constant",
+    )
+    lr_plateau_patience: int = Field(2, ge=0, le=1000,
+                                     description="windows without improvement before a cut")
 
 
 class ModelConfig(StrictModel):
@@ -176,6 +183,32 @@ class VanDerPolConfig(StrictModel):
         description="N-CODE models: sysid = the true Van der Pol equations with learnable mu "
                     "(system identification, Fig. 3); generic = a learned MLP field (and law)",
     )
+
+
+class AutoencodingConfig(StrictModel):
+    """AutoN-CODE / AE / VAE on an image dataset (Sec. 4.4, Table A.1, C.4)."""
+
+    latent_dim: int | None = Field(
+        None, ge=1, le=4096,
+        description="latent size m; None: Table A.1's (MNIST 25, CIFAR-10 128, CelebA 64). "
+                    "Twice it for the parameter-matched AE of Fig. A.7",
+    )
+    reconstruction: Literal["mse", "bce"] = Field(
+        "mse", description="reconstruction loss (C.4: MSE; binary cross-entropy for MNIST)"
+    )
+    flow_time: float = Field(10.0, gt=0, le=100,
+                             description="T of AutoN-CODE's latent flow on [0, T] (paper: 10)")
+    theta_row_norm: float = Field(
+        0.3, gt=0, le=10,
+        description="norm of each row of AutoN-CODE's theta after component-wise normalisation "
+                    "(bounds the latent flow's growth rate by sqrt(2) times it)",
+    )
+    n_train: int | None = Field(None, ge=1, le=10_000_000,
+                                description="use the first n_train training images; None: all")
+    n_test: int | None = Field(None, ge=1, le=10_000_000,
+                               description="use the first n_test test images; None: all")
+    x0_seed: int = Field(0, ge=0, le=2**31 - 1,
+                         description="seed of AutoN-CODE's x(0) ~ N(0, I) at evaluation")
 
 
 TASK_CONFIG_CONTEXT = "task_config_model"  # validation-context key: the task's config model

@@ -23,25 +23,33 @@ from ncode_core.config import (
 from ncode_core.budget import check_run_fits
 from ncode_core.dynamics.system import QuadraticCost
 from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline, TaskModel, parameter_count
+from ncode_core.models.autoencoders import AUTOENCODER_MODELS
 from ncode_core.tasks import (
     AnnuliTask,
+    Cifar10AutoencodingTask,
     CIFAR10Task,
+    DigitsAutoencodingTask,
     DigitsTask,
     FashionMNISTTask,
     MemorizationTask,
+    MnistAutoencodingTask,
     MNISTTask,
     ReflectionTask,
     Task,
     VanDerPolTask,
 )
 
-# The ODE families (models/factory.py) and the recurrent baselines only memorization uses (each
-# task builds the class that fits it for a family key, e.g. memorization's episodic N-CODE).
-MODELS: dict[str, type[nn.Module]] = {cls.family: cls for cls in (*FLOW_MODELS, ODERNN,
-                                                                   LSTMBaseline)}
+# The ODE families (models/factory.py), the recurrent baselines only memorization uses and the
+# autoencoders (each task builds the class that fits it for a family key, e.g. memorization's
+# episodic N-CODE).
+MODELS: dict[str, type[nn.Module]] = {
+    cls.family: cls for cls in (*FLOW_MODELS, ODERNN, LSTMBaseline, *AUTOENCODER_MODELS)
+}
 TASKS: dict[str, type[Task]] = {
     cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask,
-                              DigitsTask, MNISTTask, FashionMNISTTask, CIFAR10Task)
+                              DigitsTask, MNISTTask, FashionMNISTTask, CIFAR10Task,
+                              DigitsAutoencodingTask, MnistAutoencodingTask,
+                              Cifar10AutoencodingTask)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()

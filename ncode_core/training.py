@@ -63,6 +63,12 @@ class Trainer:
         optimizer_cls = torch.optim.AdamW if training.optimizer == "adamw" else torch.optim.Adam
         self.optimizer = optimizer_cls(self.model.parameters(), lr=training.lr,
                                        weight_decay=training.weight_decay)
+        self.lr_schedule = None
+        if training.lr_plateau_factor is not None:
+            self.lr_schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                self.optimizer, factor=training.lr_plateau_factor,
+                patience=training.lr_plateau_patience)
+        self.window_losses: list[float] = []  # training losses since the last plateau check
         self.step_count = 0
 
     @property
@@ -99,6 +105,7 @@ class Trainer:
             raise DivergenceError("non-finite gradient", self.step_count)
         self.optimizer.step()
         self.step_count += 1
+        self._track_plateau(float(loss.detach()))
         return {
             "step": self.step_count,
             "train_loss": float(loss.detach()),
@@ -106,6 +113,15 @@ class Trainer:
             **counts,
             "step_s": time.perf_counter() - started,
         }
+
+    def _track_plateau(self, loss: float) -> None:
+        """Feed the plateau schedule the mean training loss of every ``eval_every`` steps."""
+        if self.lr_schedule is None:
+            return
+        self.window_losses.append(loss)
+        if len(self.window_losses) == self.config.training.eval_every:
+            self.lr_schedule.step(sum(self.window_losses) / len(self.window_losses))
+            self.window_losses = []
 
     def evaluate(self) -> dict[str, Any]:
         """Held-out metrics of the current model (``test_loss`` + the task's metrics)."""
@@ -119,6 +135,8 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "step": self.step_count,
+            **({"lr_schedule": self.lr_schedule.state_dict(), "window_losses": self.window_losses}
+               if self.lr_schedule is not None else {}),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -137,6 +155,9 @@ class Trainer:
             raise CheckpointError(f"weights do not fit {self.config.task}/{self.config.model}: "
                                   f"{shorten(first, 160)}") from None
         self.step_count = int(state["step"])
+        if self.lr_schedule is not None and state.get("lr_schedule") is not None:
+            self.lr_schedule.load_state_dict(state["lr_schedule"])
+            self.window_losses = list(state.get("window_losses", []))
 
 
 class Callback(Protocol):

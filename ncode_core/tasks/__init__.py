@@ -1,6 +1,12 @@
 """Tasks: data, the models that fit them, losses and metrics."""
 
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
+from ncode_core.tasks.autoencoding import (
+    AutoencodingTask,
+    Cifar10AutoencodingTask,
+    DigitsAutoencodingTask,
+    MnistAutoencodingTask,
+)
 from ncode_core.tasks.base import Task, step_generator
 from ncode_core.tasks.images import (
     CIFAR10Task,
@@ -26,6 +32,10 @@ __all__ = [
     "CountSplit",
     "FractionSplit",
     "MemorizationTask",
+    "AutoencodingTask",
+    "Cifar10AutoencodingTask",
+    "DigitsAutoencodingTask",
+    "MnistAutoencodingTask",
     "ReflectionTask",
     "Task",
     "LabUI",

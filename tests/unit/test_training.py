@@ -136,3 +136,21 @@ def test_minibatches_gather_only_their_indices_and_depend_on_seed_and_step():
     assert torch.equal(x, task.x_train[index]) and torch.equal(y, task.y_train[index])
     whole_x, _ = task.train_batch(0, count)
     assert whole_x is task.x_train  # a batch of the whole set is the set itself, not a copy
+
+
+def test_learning_rate_is_halved_when_the_training_loss_plateaus():
+    """C.4's schedule: with a negligible learning rate the full-batch loss cannot improve, so
+    every window after the first cuts the rate (patience 0); resuming keeps the schedule."""
+    config = {"task": "reflection", "model": "node", "device": "cpu",
+              "training": {"lr": 1e-12, "batch_size": 4096, "eval_every": 2,
+                           "lr_plateau_factor": 0.5, "lr_plateau_patience": 0}}
+    trainer = Trainer(config)
+    for _ in range(6):
+        trainer.step()
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1e-12 * 0.5 ** 2)
+    resumed = Trainer(config)
+    resumed.load_state_dict(trainer.state_dict())
+    for _ in range(2):
+        trainer.step()
+        resumed.step()
+    assert resumed.optimizer.param_groups[0]["lr"] == trainer.optimizer.param_groups[0]["lr"]

@@ -1,0 +1,168 @@
+"""Image autoencoding (Sec. 4.4, C.4): AutoN-CODE, AE and VAE reconstruct images of a dataset.
+
+``test_loss`` is the reconstruction loss on the test images (without the VAE's KL term), so the
+three families compare on one number; ``test_mse`` is the per-pixel MSE whatever the training
+loss. AutoN-CODE's x(0) at evaluation is drawn per test image from ``x0_seed``, so the score
+does not depend on the evaluation batch size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from ncode_core.config import AutoencodingConfig, ModelConfig, SolverConfig
+from ncode_core.data import ImageSplit, load_split
+from ncode_core.models.autoencoders import (
+    ARCHITECTURES,
+    AUTOENCODER_FAMILIES,
+    Architecture,
+    Autoencoder,
+    build_autoencoder,
+)
+from ncode_core.tasks.base import Task
+from ncode_core.tasks.ui import TaskUI
+
+
+def first_images(split: ImageSplit, count: int | None) -> ImageSplit:
+    """The first ``count`` images of ``split`` (all when None); a view, no copy."""
+    if count is None or count >= len(split):
+        return split
+    return dataclasses.replace(split, images=split.images[:count], labels=split.labels[:count])
+
+
+def reconstruction_loss(reconstruction: Tensor, images: Tensor, kind: str) -> Tensor:
+    """Mean per-pixel ``mse`` or ``bce`` between ``reconstruction`` and ``images``
+    ``(B, C, H, W)`` in [0, 1]."""
+    if kind == "bce":
+        return F.binary_cross_entropy(reconstruction, images)
+    return F.mse_loss(reconstruction, images)
+
+
+def evaluation_x0(count: int, latent_dim: int, seed: int) -> Tensor:
+    """AutoN-CODE's evaluation x(0) ``(count, latent_dim)`` float64 ~ N(0, I): row i is the
+    x(0) of test image i, whatever the batch it is evaluated in."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(count, latent_dim, generator=generator, dtype=torch.float64)
+
+
+class AutoencodingTask(Task):
+    """Reconstruct the images of ``dataset`` through a latent of Table A.1's size.
+
+    Subclasses set ``name``, ``dataset`` (a data-layer name) and ``architecture`` (which sets
+    ``input_shape``). The training
+    batch's targets are the class labels (unused by the loss; kept for clustering views).
+    Metrics: ``test_mse``.
+    """
+
+    families = AUTOENCODER_FAMILIES
+    config_model = AutoencodingConfig
+    metric_names = ("test_mse",)
+    dataset: ClassVar[str] = ""
+    architecture: ClassVar[Architecture]
+    eval_batch_size = 500
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "architecture" in cls.__dict__:  # the input shape is the architecture's, one source
+            cls.input_shape = cls.architecture.image_shape
+
+    def __init__(self, config: AutoencodingConfig, seed: int, device="cpu", dtype=torch.float32):
+        super().__init__(config, seed, device, dtype)
+        self.train_split = first_images(load_split(self.dataset, "train"), config.n_train)
+        self.test_split = first_images(load_split(self.dataset, "test"), config.n_test)
+
+    @property
+    def latent_dim(self) -> int:
+        """The latent size m the models are built with."""
+        return self.config.latent_dim or self.architecture.latent_dim
+
+    def build_model(self, family: str, config: ModelConfig, solver: SolverConfig) -> Autoencoder:
+        """``family`` on this dataset's Table A.1 architecture (``config`` is not used: the
+        sizes are the paper's; the latent size and flow time are task settings)."""
+        return build_autoencoder(family, self.architecture, solver, self.latent_dim,
+                                 self.config.flow_time, self.config.theta_row_norm,
+                                 self.config.x0_seed)
+
+    def images(self, split: ImageSplit, index: Tensor) -> tuple[Tensor, Tensor]:
+        """Images ``(B, C, H, W)`` in [0, 1] (task device and dtype) and labels ``(B,)``."""
+        images, labels = split.batch(index, self.device)
+        return images.to(self.dtype), labels
+
+    def train_batch(self, step: int, batch_size: int) -> tuple[Tensor, Tensor]:
+        count = len(self.train_split)
+        index = self.batch_indices(step, batch_size, count)
+        return self.images(self.train_split, torch.arange(count) if index is None else index.cpu())
+
+    def loss(self, model: Autoencoder, x: Tensor, y: Tensor) -> tuple[Tensor, dict[str, float]]:
+        reconstruction, _, kl = model(x)
+        loss = reconstruction_loss(reconstruction, x, self.config.reconstruction)
+        metrics = {"reconstruction": float(loss.detach())}
+        if kl is not None:
+            # Per-sample ELBO terms divided by the pixel count, on the reconstruction's scale.
+            kl_term = kl.mean() / x[0].numel()
+            metrics["kl"] = float(kl.mean().detach())
+            loss = loss + kl_term
+        return loss, metrics
+
+    @torch.no_grad()
+    def encode(self, model: Autoencoder, split: ImageSplit) -> tuple[Tensor, Tensor]:
+        """Latents ``(N, m)`` of every image of ``split`` (AutoN-CODE from the seeded per-image
+        x(0) of :func:`evaluation_x0`) and labels ``(N,)``, in evaluation batches."""
+        model.eval()
+        x0 = evaluation_x0(len(split), model.latent_dim, self.config.x0_seed)
+        latents, labels = [], []
+        for index in torch.split(torch.arange(len(split)), self.eval_batch_size):
+            images, batch_labels = self.images(split, index)
+            latents.append(model.encode(images, x0[index].to(images)))
+            labels.append(batch_labels)
+        return torch.cat(latents), torch.cat(labels)
+
+    @torch.no_grad()
+    def evaluate(self, model: Autoencoder) -> dict[str, float]:
+        model.eval()
+        split = self.test_split
+        x0 = evaluation_x0(len(split), model.latent_dim, self.config.x0_seed)
+        total, total_mse = 0.0, 0.0
+        for index in torch.split(torch.arange(len(split)), self.eval_batch_size):
+            images, _ = self.images(split, index)
+            reconstruction = model(images, x0[index].to(images))[0]
+            weight = len(index) / len(split)
+            total += weight * float(reconstruction_loss(reconstruction, images,
+                                                        self.config.reconstruction))
+            total_mse += weight * float(F.mse_loss(reconstruction, images))
+        return {"test_loss": total, "test_mse": total_mse}
+
+
+class DigitsAutoencodingTask(AutoencodingTask):
+    """Bundled 8x8 digits (not in the paper): MNIST's MLP shrunk, latent 10; fast runs/tests."""
+
+    name = "digits_ae"
+    ui = TaskUI(label="Digits autoencoding (8x8)", primary_metric="test_mse", higher_is_better=False)
+    dataset = "digits"
+    architecture = ARCHITECTURES["digits"]
+    description = "8x8 digits autoencoding (small stand-in for mnist_ae; latent 10)"
+
+
+class MnistAutoencodingTask(AutoencodingTask):
+    """MNIST (Table A.1: MLP 400, latent 25)."""
+
+    name = "mnist_ae"
+    ui = TaskUI(label="MNIST autoencoding", primary_metric="test_mse", higher_is_better=False)
+    dataset = "mnist"
+    architecture = ARCHITECTURES["mnist"]
+    description = "MNIST autoencoding (Sec. 4.4, Table A.1: latent 25): AutoN-CODE vs AE vs VAE"
+
+
+class Cifar10AutoencodingTask(AutoencodingTask):
+    """CIFAR-10 (Table A.1: conv 4x4, latent 128); needs the dataset under the data root."""
+
+    name = "cifar10_ae"
+    ui = TaskUI(label="CIFAR-10 autoencoding", primary_metric="test_mse", higher_is_better=False)
+    dataset = "cifar10"
+    architecture = ARCHITECTURES["cifar10"]
+    description = "CIFAR-10 autoencoding (Table 2: conv, latent 128; data from a data root)"
