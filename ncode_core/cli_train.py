@@ -103,9 +103,9 @@ def run_train(args: argparse.Namespace) -> int:
     """Train with progress on stderr, save ``<out>/<task>-<model>-s<seed>.pt``."""
     config = config_from_args(args)
     path = Path(args.out) / f"{config.task}-{config.model}-s{config.seed}.pt"
-    check_output_path(path)
     set_threads()
-    trainer = Trainer(config)
+    trainer = Trainer(config)  # loads the data: a missing dataset fails before anything is made
+    check_output_path(path)  # before any training step
     # Plain lines at evaluation steps, so each line carries the test metrics.
     progress = open_progress("train", config.training.steps, every=config.training.eval_every)
     shown = ("train_loss", "test_loss", *trainer.task.metric_names)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from torch import nn
 
 from ncode_core.config import (
+    ADAPTIVE_METHODS,
     MAX_WIDTH,
     TASK_CONFIG_CONTEXT,
     ConfigError,
@@ -109,6 +110,12 @@ def _with_task_defaults(raw: dict[str, Any], task: type[Task] | None) -> dict[st
         given = raw.get(section, {})
         if defaults and isinstance(given, dict):
             merged[section] = {**defaults, **given}
+    solver = merged.get("solver")
+    if (isinstance(solver, dict) and "step_size" not in raw.get("solver", {})
+            and solver.get("method") in ADAPTIVE_METHODS):
+        # a task's default step belongs to its default fixed-grid method: a caller who picks
+        # an adaptive one gets no step size it did not ask for
+        merged["solver"] = {k: v for k, v in solver.items() if k != "step_size"}
     return merged
 
 

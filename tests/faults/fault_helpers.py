@@ -65,10 +65,12 @@ def tree(folder: Path) -> list[str]:
 
 
 def one_line_error(err: str) -> str:
-    """The single stderr line of a refused command (fails if there is a traceback)."""
+    """The one error line of a failed command: stderr's last line, and the only one that is an
+    error (progress lines may come before it; a traceback fails)."""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err[-2000:]
-    return lines[0]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert errors == lines[-1:] and "Traceback" not in err, err[-2000:]
+    return lines[-1]
 
 
 def read_job(runs: Path, job_id: int):

@@ -65,7 +65,7 @@ def test_the_estimate_grows_with_what_it_counts():
 
     def estimate(**sections):
         return estimate_run(nc.parse_run_config({"task": "annuli", "model": "ncode_open",
-                                                 **sections}))
+                                                 **sections}), nc.TASKS["annuli"])
 
     base = estimate()
     assert estimate(training={"batch_size": 1024}).memory_bytes > base.memory_bytes
@@ -74,7 +74,7 @@ def test_the_estimate_grows_with_what_it_counts():
     assert euler.solver_steps == 100 and euler.evaluations_kept == 100
     assert estimate(solver={"method": "rk4", "step_size": 0.01}).evaluations_kept == 400
     assert estimate(solver={"adjoint": True}).evaluations_kept == 1
-    assert base.saved_bytes_per_sample > 0 and base.state_values_per_sample == 2 + 8
+    assert base.saved_bytes_per_sample > 0 and base.state_values_per_sample == 2 + nc.ModelConfig().gamma_hidden
 
 
 # ---------------------------------------------------------------------- item 6: edge cases

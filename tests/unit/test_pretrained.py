@@ -99,7 +99,7 @@ def test_build_writes_verifiable_entries(tmp_path, monkeypatch):
     """The build script (tiny recipe) records a hash that loading accepts and a rebuild command."""
     build = load_build_script()
     monkeypatch.setattr(build, "RECIPES", {"reflection-node": ({"task": "reflection",
-                                                                "model": "node"}, 3)})
+                                                                "model": "node"}, 3, {})})
     assert build.main(["--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["built_by"] == "make pretrained"
@@ -113,7 +113,7 @@ def test_rebuilding_gives_the_same_bytes(tmp_path, monkeypatch):
     """Training is seeded and saving names nothing at random, so a rebuild reproduces the hash."""
     build = load_build_script()
     monkeypatch.setattr(build, "RECIPES", {"annuli-node": ({"task": "annuli", "model": "node"},
-                                                           2)})
+                                                           2, {})})
     hashes = []
     for attempt in ("first", "second"):
         assert build.main(["--out", str(tmp_path / attempt)]) == 0
