@@ -95,9 +95,11 @@ from ncode_core.registry import (
     parse_run_config,
 )
 from ncode_core.tasks.memorization import (
+    EpisodeTrace,
     Episodes,
     MemorizationTask,
     bit_errors,
+    episode_trace,
     presentation_schedule,
     sample_episodes,
 )
@@ -149,6 +151,7 @@ __all__ = [
     "Equilibria",
     "FieldMovie",
     "EpisodicFlow",
+    "EpisodeTrace",
     "Episodes",
     "FitResult",
     "FlowModel",
@@ -206,6 +209,7 @@ __all__ = [
     "continue_equilibria",
     "decision_map",
     "default_runs_dir",
+    "episode_trace",
     "equilibria_along_line",
     "field_over_time",
     "field_values",
