@@ -157,7 +157,7 @@ class MemorizationTask(Task):
     # input_shape stays (): inputs are episodes (B, K, n), not points, and n is a config value
     metric_names = ("bit_error", "degraded_bit_error")
     ui = TaskUI(label="Pattern memorization (Fig. 6)", primary_metric="degraded_bit_error",
-                higher_is_better=False)
+                higher_is_better=False, page="memorization")
     description = "few-shot pattern memorization (Fig. 6): plastic synapses recall a degraded pattern"
     # Two rk4 steps per 0.5 s interval: the plastic dynamics are smooth and an episode has
     # 2m + 1 intervals, so an adaptive solver's extra evaluations buy nothing here.

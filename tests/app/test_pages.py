@@ -253,3 +253,30 @@ def test_tour_animates_the_closed_loop_step_only():
     assert len(movie["frames"]) == 20 and not at.exception
     at.radio(key="tour_step").set_value(options[1]).run()  # open loop
     assert animations(at) == []
+
+
+def test_memorization_page_opens_the_pretrained_model_and_recall_follows_the_probe():
+    """The pretrained plastic N-CODE recalls the held-out probe; zeroing more bits (an edit of
+    the probe) changes the bit errors shown, and every figure of the episode is drawn."""
+    at = open_page("memorization")
+    assert [t.value for t in at.title] == ["Memorization"]
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 5  # patterns, recall, errors, theta(t), Hebbian
+    assert metrics(at, "Zeroed bits") == ["50/100"]
+    before = metrics(at, "Bit errors (zeroed bits)")
+    wrong = int(before[0].split("/")[0])
+    assert wrong <= 5, before  # recall works: far below chance (25 of 50)
+    at.slider(key="mem_fraction").set_value(0.95).run()
+    assert metrics(at, "Zeroed bits") == ["95/100"]
+    assert metrics(at, "Bit errors (zeroed bits)") != before
+    at.selectbox(key="mem_pattern").set_value(3).run()
+    assert not at.exception and metrics(at, "Zeroed bits") == ["95/100"]
+
+
+def test_lab_offers_only_pretrained_models_of_the_lab_tasks():
+    """A checkpoint of a task with its own page (memorization) is opened there, not in the lab."""
+    at = open_page("lab", SMALL_ANNULI)
+    offered = set(at.selectbox(key="lab_pretrained").options)
+    shipped = {e["name"]: e["task"] for e in nc.read_manifest("pretrained")}
+    assert offered == {name for name, task in shipped.items() if task in nc.lab_tasks()}
+    assert any(task not in nc.lab_tasks() for task in shipped.values())
