@@ -102,5 +102,8 @@ if trace.theta is not None:
         increments, [f"pattern {order[k]} shown" for k in range(m)],
         "What each presentation of the first cycle writes into theta (its change over it)"),
         key="mem_hebbian")
-    st.caption("Each change has the sign pattern of mu * p p^T for the pattern p shown "
-               "(Eq. 7's Hebbian term): the outer products the probe is later recalled from.")
+    st.caption("Each change is mu times the integral of x x^T over the presentation, "
+               "elementwise (Eq. 7's Hebbian term). x starts at the pattern p shown, so the "
+               "change carries p's outer product p p^T weighted by the learned mu: what the "
+               "probe is later recalled from. Colours saturate at the 99th percentile of "
+               "|theta| (the diagonal, where x_i^2 = 1 always, is largest).")

@@ -78,7 +78,7 @@ def panels_figure(panels: Sequence[Panel], title: str, height: int = 220) -> go.
     fig.update_yaxes(showticklabels=False, showgrid=False, autorange="reversed")
     fig.update_annotations(font=dict(size=11))
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=14)), height=height,
-                      margin=MARGIN, uirevision="keep")
+                      margin=MARGIN, uirevision="keep", plot_bgcolor="rgba(0,0,0,0)")
     return fig
 
 
@@ -105,8 +105,10 @@ def recall_figure(times: np.ndarray, x: np.ndarray, target: np.ndarray) -> go.Fi
 
 
 def theta_figure(theta: np.ndarray, titles: Sequence[str], title: str) -> go.Figure:
-    """``theta (S, n, n)`` heatmaps on one symmetric colour range (blue < 0 < red)."""
-    bound = float(np.abs(theta).max()) or 1.0
+    """``theta (S, n, n)`` heatmaps on one symmetric colour range (blue < 0 < red) up to the
+    99th percentile of ``|theta|``: the few largest entries (the diagonal, where x_i^2 = 1
+    always) saturate instead of washing out the off-diagonal structure."""
+    bound = float(np.percentile(np.abs(theta), 99)) or 1.0
     return image_row(theta, titles, title, (-bound, bound), "RdBu_r", height=260)
 
 
