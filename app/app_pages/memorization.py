@@ -18,6 +18,26 @@ from app.components import settings as S
 POINTS = 5  # states kept per interval: the onset, three inside, the end
 
 
+def finished_curves(metric: str) -> dict[str, list[mf.Curve]]:
+    """Held-out ``metric`` against episodes (steps x batch size) of every succeeded
+    memorization job in the store, grouped by model and episode settings (label -> seeds),
+    in label order."""
+    settings: dict[str, list[mf.Curve]] = {}
+    with nc.JobStore() as store:
+        for job in store.list_jobs(status="succeeded"):
+            if nc.TASKS.get(job.task) is not nc.MemorizationTask:
+                continue
+            run = nc.validate_job_spec(job.spec).run_config()
+            points = [(row["step"] * run.training.batch_size, row[metric])
+                      for row in store.metrics(job.id) if metric in row]
+            if points:
+                task_cfg = run.task_cfg
+                label = (f"{S.model_label(job.model)}, n = {task_cfg.n_bits}, "
+                         f"m = {task_cfg.n_patterns}, degradation {task_cfg.degradation:g}")
+                settings.setdefault(label, []).append(tuple(np.array(v) for v in zip(*points)))
+    return dict(sorted(settings.items()))
+
+
 def rate(errors: float, count: int) -> str:
     """``3/50 (6.0 %)``, or a dash when no bit is counted."""
     return "-" if count == 0 or math.isnan(errors) else f"{round(errors * count)}/{count} " \
@@ -107,3 +127,19 @@ if trace.theta is not None:
                "change carries p's outer product p p^T weighted by the learned mu: what the "
                "probe is later recalled from. Colours saturate at the 99th percentile of "
                "|theta| (the diagonal, where x_i^2 = 1 always, is largest).")
+
+st.subheader("Finished runs: error against training episodes")
+metric = nc.MemorizationTask.ui.primary_metric
+try:
+    curves = finished_curves(metric)
+except (nc.JobError, nc.ConfigError) as error:
+    curves = {}
+    st.warning(f"The job store cannot be read: {error}")
+if curves:
+    st.plotly_chart(mf.error_curves_figure(curves, metric), key="mem_curves")
+else:
+    command = (f"python -m ncode_core submit --task {nc.MemorizationTask.name} "
+               f"--model {entry['model']} --seed 1")
+    st.info(f"No finished memorization job yet: launch some on the Jobs page or with "
+            f"`{command}` (one per model and seed); their held-out curves appear here, one "
+            f"band over the seeds of each model and setting.")

@@ -64,3 +64,22 @@ def test_figures_have_one_heatmap_per_panel_on_the_stated_ranges():
     errors = mf.errors_figure(-patterns[2], patterns[2], probe)
     assert len(errors.data) == 2
     assert np.isin(errors.data[1].z, [1.0, 2.0]).all()  # every bit wrong, shown or zeroed
+
+
+def test_seed_bands_average_over_the_episodes_every_seed_evaluated():
+    curves = [(np.array([0.0, 400.0, 800.0]), np.array([0.5, 0.2, 0.1])),
+              (np.array([0.0, 400.0, 800.0, 1200.0]), np.array([0.5, 0.4, 0.3, 0.2]))]
+    episodes, mean, low, high = mf.seed_bands(curves)
+    np.testing.assert_array_equal(episodes, [0.0, 400.0, 800.0])
+    np.testing.assert_allclose(mean, [0.5, 0.3, 0.2])
+    np.testing.assert_allclose(low, [0.5, 0.2, 0.1])
+    np.testing.assert_allclose(high, [0.5, 0.4, 0.3])
+
+
+def test_error_curves_have_a_band_and_a_mean_line_per_setting():
+    curve = (np.array([0.0, 400.0]), np.array([0.5, 0.01]))
+    figure = mf.error_curves_figure({"N-CODE": [curve, curve], "LSTM": [curve]},
+                                    "degraded_bit_error")
+    assert len(figure.data) == 4
+    assert [d.name for d in figure.data[1::2]] == ["N-CODE (2 seeds)", "LSTM (1 seed)"]
+    assert figure.data[0].fill == "toself"
