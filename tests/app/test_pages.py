@@ -282,6 +282,23 @@ def test_memorization_page_opens_the_pretrained_model_and_recall_follows_the_pro
     assert not at.exception and metrics(at, "Zeroed bits") == ["95/100"]
 
 
+def test_memorization_probe_edited_on_the_grid_drives_recall(empty_runs):
+    """Cells typed into the 10x10 table (here: zeroing the top 9 rows, and a flipped bit set
+    back) are the probe the model recalls from."""
+    at = open_page("memorization")
+    grid_key = f"mem_grid_0_0_{at.slider(key='mem_fraction').value}_0"  # episode, pattern, ...
+    assert grid_key in at.session_state
+    before = metrics(at, "Bit errors (zeroed bits)")
+    at.session_state[grid_key] = {"edited_rows": {r: {str(c): 0 for c in range(10)}
+                                                  for r in range(9)},
+                                  "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    zeroed = int(metrics(at, "Zeroed bits")[0].split("/")[0])
+    assert 90 <= zeroed < 100 and zeroed != 50
+    assert metrics(at, "Bit errors (zeroed bits)") != before
+
+
 def test_lab_offers_only_pretrained_models_of_the_lab_tasks():
     """A checkpoint of a task with its own page (memorization) is opened there, not in the lab."""
     at = open_page("lab", SMALL_ANNULI)
