@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 import ncode_core as nc
 from app import resources
@@ -50,7 +49,7 @@ st.markdown(
     "n bits in {-1, 1}, each for a fixed time, then a probe, one of them with some bits zeroed. "
     "The closed-loop N-CODE's synapses theta are dynamic (Eq. 7: dx/dt = tanh(theta x), "
     "dtheta/dt = mu * x x^T): each presentation writes a Hebbian outer product into theta, and "
-    "while the probe is shown x flows to the stored pattern.")
+    "while the probe is shown x flows toward the stored pattern.")
 entries = [e for e in resources.manifest() if nc.TASKS.get(e["task"]) is nc.MemorizationTask]
 if not entries:
     st.info("No pretrained memorization model yet: run `make pretrained`.")
@@ -87,11 +86,7 @@ if rows > 1:
                                     min_value=-1, max_value=1, step=1) for c in range(cols)})
         probe = mf.grid_to_probe(edited.to_numpy())
 
-stimuli = held_out.stimuli[index:index + 1].clone()
-stimuli[0, -1] = torch.as_tensor(probe, dtype=stimuli.dtype)
-as_tensor = dict(dtype=stimuli.dtype)
-episode = nc.Episodes(stimuli, torch.as_tensor(target[None], **as_tensor),
-                      held_out.patterns[index:index + 1], held_out.order[index:index + 1])
+episode = held_out.with_probe(index, probed, probe)
 trace = nc.episode_trace(model, episode, POINTS)
 all_bits, zeroed_bits = nc.bit_errors(trace.guess, episode.target, episode.probe)
 zeroed = int((probe == 0).sum())

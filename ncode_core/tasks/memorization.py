@@ -8,6 +8,7 @@ evaluation uses a fixed held-out set drawn once from the seed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -49,6 +50,14 @@ class Episodes:
     def probe(self) -> Tensor:
         """``(B, n)`` the degraded pattern shown last."""
         return self.stimuli[:, -1]
+
+    def with_probe(self, index: int, pattern: int, probe: Tensor | Sequence[float]) -> Episodes:
+        """Episode ``index`` alone (B = 1), probed with ``probe (n,)`` (any values; 0 = a
+        zeroed bit) made from its pattern ``pattern``, which becomes the target."""
+        stimuli = self.stimuli[index:index + 1].clone()
+        stimuli[0, -1] = torch.as_tensor(probe, dtype=stimuli.dtype, device=stimuli.device)
+        return Episodes(stimuli, self.patterns[index, pattern][None].clone(),
+                        self.patterns[index:index + 1], self.order[index:index + 1])
 
 
 def presentation_schedule(config: MemorizationConfig) -> list[float]:

@@ -67,3 +67,15 @@ def test_the_lstm_and_too_few_points_are_refused():
     trainer = _trainer("ncode_closed")
     with pytest.raises(ValueError, match="at least 2"):
         nc.episode_trace(trainer.model, _episodes(trainer), 1)
+
+
+def test_with_probe_keeps_one_episode_and_targets_the_probed_pattern():
+    trainer = _trainer("ncode_closed")
+    episodes = _episodes(trainer, 3)
+    probe = [0.0] * SMALL["n_bits"]
+    one = episodes.with_probe(2, 1, probe)
+    assert one.stimuli.shape == (1, *episodes.stimuli.shape[1:])
+    torch.testing.assert_close(one.stimuli[0, :-1], episodes.stimuli[2, :-1])
+    assert (one.probe == 0).all() and (episodes.probe != 0).any()  # the original is untouched
+    torch.testing.assert_close(one.target[0], episodes.patterns[2, 1])
+    torch.testing.assert_close(one.patterns[0], episodes.patterns[2])
