@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on sys.path, not the 
 
 import streamlit as st  # noqa: E402
 
+import ncode_core as nc  # noqa: E402
 from app import resources, state  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
@@ -36,6 +37,8 @@ pages = [
             icon=":material/call_split:", url_path="bifurcation"),
     st.Page(PAGES_DIR / "tour.py", title="Teaching tour", icon=":material/school:",
             url_path="tour"),
+    st.Page(PAGES_DIR / "memorization.py", title="Memorization", icon=":material/memory:",
+            url_path=nc.MemorizationTask.ui.page),
     st.Page(PAGES_DIR / "share.py", title="Share and export", icon=":material/share:",
             url_path="share"),
     st.Page(PAGES_DIR / "jobs.py", title="Jobs", icon=":material/work_history:", url_path="jobs"),

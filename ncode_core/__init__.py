@@ -121,9 +121,11 @@ from ncode_core.registry import (
     parse_run_config,
 )
 from ncode_core.tasks.memorization import (
+    EpisodeTrace,
     Episodes,
     MemorizationTask,
     bit_errors,
+    episode_trace,
     presentation_schedule,
     sample_episodes,
 )
@@ -190,6 +192,7 @@ __all__ = [
     "Equilibria",
     "FieldMovie",
     "EpisodicFlow",
+    "EpisodeTrace",
     "Episodes",
     "FitResult",
     "FlowModel",
@@ -253,6 +256,7 @@ __all__ = [
     "decision_map",
     "decode_interpolation",
     "default_runs_dir",
+    "episode_trace",
     "equilibria_along_line",
     "field_over_time",
     "domain_frechet_distance",

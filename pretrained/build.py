@@ -3,8 +3,9 @@
     make pretrained                       # all of them (a few minutes on 2 CPU cores)
     python pretrained/build.py --only annuli-ncode_open
 
-Each entry trains through the library (``ncode_core.Trainer``) with the lab's own settings (so
-the lab can keep training it), evaluates the held-out split and records those metrics, the file's
+Each entry trains through the library (``ncode_core.Trainer``): a :class:`LabRecipe` with the
+lab's own settings (so the lab can keep training it), a :class:`RunRecipe` from a plain run
+config for a task the lab does not show (memorization); it evaluates the held-out split and records those metrics, the file's
 sha256 (``ncode_core.load_pretrained`` refuses a file that no longer matches) and the command that
 rebuilds it: nothing in the manifest is typed in by hand.
 """
@@ -16,7 +17,9 @@ import json
 import logging
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,16 +34,60 @@ log = logging.getLogger("pretrained")
 # Baselines are parameter-matched to the open-loop N-CODE they are shown beside.
 MATCHED = {"model_cfg": {"match_params": "ncode_open"}}
 
-# name -> (lab settings overrides, optimiser steps, run-config sections beyond the lab's settings)
-RECIPES: dict[str, tuple[dict, int, dict]] = {
-    "reflection-node": ({"task": "reflection", "model": "node"}, 200, MATCHED),
-    "reflection-ncode_open": ({"task": "reflection", "model": "ncode_open"}, 200, {}),
-    "reflection-ncode_closed": ({"task": "reflection", "model": "ncode_closed"}, 200, {}),
-    "annuli-node": ({"task": "annuli", "model": "node"}, 150, MATCHED),
-    "annuli-ncode_open": ({"task": "annuli", "model": "ncode_open"}, 150, {}),
-    "annuli-ncode_closed": ({"task": "annuli", "model": "ncode_closed"}, 150, {}),
-    "vanderpol-ncode_open": ({"task": "vanderpol", "model": "ncode_open"}, 150, {}),
-    "vanderpol-ncode_closed": ({"task": "vanderpol", "model": "ncode_closed"}, 150, {}),
+
+@dataclass(frozen=True)
+class LabRecipe:
+    """A lab task trained with the lab's settings: ``settings`` override the task's lab defaults,
+    ``sections`` (run-config sections, e.g. ``MATCHED``) go beyond what the lab sets."""
+
+    settings: dict[str, Any]
+    steps: int
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def run_config(self) -> dict[str, Any]:
+        """The ``parse_run_config`` input: the lab's run config, then ``sections`` merged in."""
+        config = S.to_run_config({**S.defaults_for(self.settings["task"]), **self.settings},
+                                 steps=self.steps)
+        for section, values in self.sections.items():
+            config[section] = {**config[section], **values}
+        return config
+
+    def manifest_extra(self) -> dict[str, Any]:
+        """The lab settings the entry records (the lab reopens the checkpoint with them)."""
+        return {"settings": S.normalise({**S.defaults_for(self.settings["task"]),
+                                         **self.settings})}
+
+
+@dataclass(frozen=True)
+class RunRecipe:
+    """A task without lab settings: a plain run config (the task's own solver and training
+    defaults fill what it leaves out, as on the CLI), trained for ``steps`` on the CPU."""
+
+    config: dict[str, Any]
+    steps: int
+
+    def run_config(self) -> dict[str, Any]:
+        """The ``parse_run_config`` input: ``config`` on the CPU with ``steps``."""
+        training = {**self.config.get("training", {}), "steps": self.steps}
+        return {**self.config, "device": "cpu", "training": training}
+
+    def manifest_extra(self) -> dict[str, Any]:
+        """Nothing beyond the checkpoint's own config."""
+        return {}
+
+
+RECIPES: dict[str, LabRecipe | RunRecipe] = {
+    "reflection-node": LabRecipe({"task": "reflection", "model": "node"}, 200, MATCHED),
+    "reflection-ncode_open": LabRecipe({"task": "reflection", "model": "ncode_open"}, 200),
+    "reflection-ncode_closed": LabRecipe({"task": "reflection", "model": "ncode_closed"}, 200),
+    "annuli-node": LabRecipe({"task": "annuli", "model": "node"}, 150, MATCHED),
+    "annuli-ncode_open": LabRecipe({"task": "annuli", "model": "ncode_open"}, 150),
+    "annuli-ncode_closed": LabRecipe({"task": "annuli", "model": "ncode_closed"}, 150),
+    "vanderpol-ncode_open": LabRecipe({"task": "vanderpol", "model": "ncode_open"}, 150),
+    "vanderpol-ncode_closed": LabRecipe({"task": "vanderpol", "model": "ncode_closed"}, 150),
+    # Fig. 6 at n = 100, m = 5, degradation 0.5 (the task's defaults); the CLI's default run.
+    "memorization-ncode_closed": RunRecipe({"task": "memorization", "model": "ncode_closed"},
+                                           100),
 }
 
 
@@ -49,12 +96,10 @@ def rebuild_command(name: str) -> str:
     return f"python pretrained/build.py --only {name}"
 
 
-def build(name: str, overrides: dict, steps: int, sections: dict, directory: Path = HERE) -> dict:
+def build(name: str, recipe: LabRecipe | RunRecipe, directory: Path = HERE) -> dict:
     """Train one recipe, save ``<directory>/<name>.pt``, return its manifest entry."""
-    settings = {**S.defaults_for(overrides["task"]), **overrides}
-    config = S.to_run_config(settings, steps=steps)
-    for section, values in sections.items():
-        config[section] = {**config[section], **values}
+    config = recipe.run_config()
+    steps = recipe.steps
     started = time.perf_counter()
     trainer = nc.Trainer(config, device="cpu")
     result = nc.fit(trainer, steps=steps)
@@ -66,7 +111,7 @@ def build(name: str, overrides: dict, steps: int, sections: dict, directory: Pat
     log.info("%s: %d steps in %.1f s, %s", name, steps, wall, metrics)
     return {"name": name, "task": config["task"], "model": config["model"], "file": path.name,
             "sha256": nc.file_sha256(path), "rebuild": rebuild_command(name),
-            "steps": trainer.step_count, "seed": config["seed"], "settings": S.normalise(settings),
+            "steps": trainer.step_count, "seed": trainer.config.seed, **recipe.manifest_extra(),
             "metrics": metrics, "params": trainer.parameter_count, "bytes": path.stat().st_size,
             "train_wall_s": round(wall, 2)}
 
@@ -84,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest_path = args.out / nc.MANIFEST_NAME
     entries = {entry["name"]: entry for entry in nc.read_manifest(args.out)} if args.only else {}
     for name in args.only or list(RECIPES):
-        overrides, steps, sections = RECIPES[name]
-        entries[name] = build(name, overrides, steps, sections, args.out)
+        entries[name] = build(name, RECIPES[name], args.out)
     ordered = [entries[name] for name in RECIPES if name in entries]
     manifest = {"format": nc.MANIFEST_FORMAT, "built_by": REBUILD_ALL, "checkpoints": ordered}
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")

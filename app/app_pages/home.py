@@ -36,6 +36,10 @@ rows = [
      "bifurcation diagram with its events located; x(T) and theta(0) against the position"),
     (":material/school: **Teaching tour**", f"{tour_steps} guided steps, each a short text and a "
      "one-click preset"),
+    (":material/memory: **Memorization**", "few-shot pattern memorization (Fig. 6) with the "
+     "pretrained plastic N-CODE: one held-out episode, the stored patterns and the probe, x(t) "
+     "flowing to the stored pattern, theta(t) and the Hebbian outer products each presentation "
+     "writes; edit the probe (which pattern, which bits are zeroed) and watch recall"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
      "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
      "metrics as CSV"),
@@ -47,7 +51,8 @@ for title, text in rows:
 st.subheader("Pretrained models")
 entries = resources.manifest()
 if entries:
-    st.caption("Small checkpoints built by `python pretrained/build.py`; open them in the lab.")
+    st.caption("Small checkpoints built by `python pretrained/build.py`; the toy tasks' open in "
+               "the lab, the others on their task's own page.")
     st.dataframe(
         [{"name": e["name"], "task": e["task"], "model": e["model"], "steps": e["steps"],
           **{k: round(v, 4) for k, v in e["metrics"].items() if isinstance(v, float)}}
@@ -57,7 +62,8 @@ else:
 st.caption("Every task and model here also runs headless: "
            "`python -m ncode_core train --task ... --model ...` (`python -m ncode_core list` "
            "names them).")
-headless_only = [S.task_label(name) for name, cls in nc.TASKS.items() if cls.ui.lab is None]
+headless_only = [S.task_label(name) for name, cls in nc.TASKS.items()
+                 if cls.ui.lab is None and cls.ui.page is None]
 if headless_only:
     st.caption(f"In the library, the command line and Jobs but without a page yet: "
                f"{listing(headless_only)}.")

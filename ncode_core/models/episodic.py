@@ -63,22 +63,35 @@ class EpisodicFlow(nn.Module):
         """The reconstruction ``(B, n)`` read from the final state."""
         raise NotImplementedError
 
-    def states(self, stimuli: Tensor) -> list[State]:
-        """The state at the end of each interval; ``stimuli (B, K, n)``, K = len(durations)."""
+    def solve_intervals(self, stimuli: Tensor, points: int = 2) -> list[State]:
+        """The solution of each interval at ``points`` evenly spaced times from its onset to its
+        end; ``stimuli (B, K, n)``, K = len(durations). Returns K states, each component
+        ``(points, B, ...)``; the next interval starts from the last point.
+        """
         if stimuli.shape[1] != len(self.durations):
             raise ValueError(f"stimuli have {stimuli.shape[1]} intervals, the schedule "
                              f"{len(self.durations)}")
-        ends: list[State] = []
+        solutions: list[State] = []
         total = 0
         for index, duration in enumerate(self.durations):
             stimulus = stimuli[:, index]
-            state = self.start(stimulus) if index == 0 else self.onset(ends[-1], stimulus)
-            times = torch.tensor([0.0, duration], dtype=stimuli.dtype, device=stimuli.device)
-            solution = solve(self.system, state, times, self.solver)
+            state = (self.start(stimulus) if index == 0 else
+                     self.onset(tuple(component[-1] for component in solutions[-1]), stimulus))
+            times = torch.linspace(0.0, duration, points, dtype=stimuli.dtype,
+                                   device=stimuli.device)
+            solutions.append(solve(self.system, state, times, self.solver))
             total += self.system.nfe_forward
-            ends.append(tuple(component[-1] for component in solution))
         self.forward_nfe = total
-        return ends
+        return solutions
+
+    def states(self, stimuli: Tensor) -> list[State]:
+        """The state at the end of each interval; ``stimuli (B, K, n)``, K = len(durations)."""
+        return [tuple(component[-1] for component in solution)
+                for solution in self.solve_intervals(stimuli)]
+
+    def synapses(self, state: State) -> Tensor | None:
+        """The dynamic weights theta ``(B, n, n)`` of ``state``, or None for a model without."""
+        return None
 
     def forward(self, stimuli: Tensor) -> Tensor:
         """stimuli ``(B, K, n)`` -> guess ``(B, n)`` at the end of the episode."""
@@ -120,6 +133,11 @@ class PlasticNCODE(EpisodicFlow):
 
     def guess(self, state: State) -> Tensor:
         return state[0]
+
+    def synapses(self, state: State) -> Tensor:
+        """theta ``(B, n, n)``: row i holds the weights into unit i (``dx/dt = tanh(theta x)``)."""
+        n = state[0].shape[-1]
+        return state[1].reshape(*state[1].shape[:-1], n, n)
 
     def freeze_plasticity(self) -> None:
         """Set mu = 0 and stop learning it: theta stays theta0 (the static-weight ablation)."""

@@ -8,6 +8,7 @@ evaluation uses a fixed held-out set drawn once from the seed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -18,6 +19,7 @@ from ncode_core.models.episodic import (
     EPISODIC_FAMILIES,
     ODERNN,
     DataControlledRecurrentNODE,
+    EpisodicFlow,
     LSTMBaseline,
     PlasticNCODE,
 )
@@ -48,6 +50,14 @@ class Episodes:
     def probe(self) -> Tensor:
         """``(B, n)`` the degraded pattern shown last."""
         return self.stimuli[:, -1]
+
+    def with_probe(self, index: int, pattern: int, probe: Tensor | Sequence[float]) -> Episodes:
+        """Episode ``index`` alone (B = 1), probed with ``probe (n,)`` (any values; 0 = a
+        zeroed bit) made from its pattern ``pattern``, which becomes the target."""
+        stimuli = self.stimuli[index:index + 1].clone()
+        stimuli[0, -1] = torch.as_tensor(probe, dtype=stimuli.dtype, device=stimuli.device)
+        return Episodes(stimuli, self.patterns[index, pattern][None].clone(),
+                        self.patterns[index:index + 1], self.order[index:index + 1])
 
 
 def presentation_schedule(config: MemorizationConfig) -> list[float]:
@@ -93,6 +103,55 @@ def bit_errors(guess: Tensor, target: Tensor, probe: Tensor) -> tuple[float, flo
     return float(wrong.mean()), float(wrong[zeroed].mean())
 
 
+@dataclass(frozen=True)
+class EpisodeTrace:
+    """One run of episodes through an episodic ODE model, sampled T times per interval.
+
+    K intervals (presentations, then the probe), T >= 2 points per interval from its onset to
+    its end (the first point is the state right after the onset, the last is the state the
+    next interval starts from).
+
+    Attributes:
+        times: ``(K, T)`` seconds since the episode began.
+        x: ``(K, T, B, n)`` the model's read-out at each time (x itself for the plastic N-CODE).
+        theta: ``(K, T, B, n, n)`` the dynamic synapses, or None for a model without them.
+        guess: ``(B, n)`` the final read-out, what the model's forward pass returns.
+    """
+
+    times: Tensor
+    x: Tensor
+    theta: Tensor | None
+    guess: Tensor
+
+
+@torch.no_grad()
+def episode_trace(model: EpisodicFlow, episodes: Episodes, times_per_interval: int = 5
+                  ) -> EpisodeTrace:
+    """Run ``episodes`` (B of them, usually 1) through ``model``, keeping ``times_per_interval``
+    evenly spaced states per interval. Trains nothing; the solver's own steps are unchanged,
+    so ``guess`` equals ``model(episodes.stimuli)``.
+
+    Raises:
+        TypeError: ``model`` solves no ODE per interval (the LSTM baseline).
+        ValueError: ``times_per_interval`` < 2, or the episodes do not fit the model's schedule.
+    """
+    if not isinstance(model, EpisodicFlow):
+        raise TypeError(f"{type(model).__name__} is not an episodic ODE model: nothing to trace")
+    if times_per_interval < 2:
+        raise ValueError(f"times_per_interval must be at least 2, got {times_per_interval}")
+    solutions = model.solve_intervals(episodes.stimuli, times_per_interval)
+    per_time = [[tuple(component[t] for component in solution)
+                 for t in range(times_per_interval)] for solution in solutions]
+    x = torch.stack([torch.stack([model.guess(state) for state in row]) for row in per_time])
+    synapses = [[model.synapses(state) for state in row] for row in per_time]
+    theta = (None if synapses[0][0] is None else
+             torch.stack([torch.stack(row) for row in synapses]))
+    onsets = torch.tensor([0.0, *model.durations[:-1]], dtype=torch.float64).cumsum(0)
+    fractions = torch.linspace(0.0, 1.0, times_per_interval, dtype=torch.float64)
+    times = onsets[:, None] + torch.tensor(model.durations, dtype=torch.float64)[:, None] * fractions
+    return EpisodeTrace(times, x, theta, x[-1, -1])
+
+
 class MemorizationTask(Task):
     """Reconstruct a degraded pattern after seeing m patterns (Fig. 6).
 
@@ -107,7 +166,7 @@ class MemorizationTask(Task):
     # input_shape stays (): inputs are episodes (B, K, n), not points, and n is a config value
     metric_names = ("bit_error", "degraded_bit_error")
     ui = TaskUI(label="Pattern memorization (Fig. 6)", primary_metric="degraded_bit_error",
-                higher_is_better=False)
+                higher_is_better=False, page="memorization")
     description = "few-shot pattern memorization (Fig. 6): plastic synapses recall a degraded pattern"
     # Two rk4 steps per 0.5 s interval: the plastic dynamics are smooth and an episode has
     # 2m + 1 intervals, so an adaptive solver's extra evaluations buy nothing here.

@@ -115,9 +115,12 @@ class TaskUI:
         higher_is_better: the primary metric's direction.
         lab: how the toy pages train and draw it live; None for tasks with pages of their own
             (memorization, images), which the toy pages do not list.
+        page: the url path of the dashboard page of its own (e.g. ``"memorization"``); None
+            when the task runs only in the library, the command line and Jobs.
     """
 
     label: str
     primary_metric: str
     higher_is_better: bool
     lab: LabUI | None = None
+    page: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -253,3 +254,84 @@ def test_tour_animates_the_closed_loop_step_only():
     assert len(movie["frames"]) == 20 and not at.exception
     at.radio(key="tour_step").set_value(options[1]).run()  # open loop
     assert animations(at) == []
+
+
+@pytest.fixture
+def empty_runs(tmp_path, monkeypatch):
+    """A job store with no job (the page reads it, never the repository's runs/)."""
+    monkeypatch.setenv("NCODE_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("NCODE_WORKER_AUTOSTART", "0")
+    return tmp_path / "runs"
+
+
+def test_memorization_page_opens_the_pretrained_model_and_recall_follows_the_probe(empty_runs):
+    """The pretrained plastic N-CODE recalls the held-out probe; zeroing more bits (an edit of
+    the probe) changes the bit errors shown, and every figure of the episode is drawn."""
+    at = open_page("memorization")
+    assert [t.value for t in at.title] == ["Memorization"]
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 5  # patterns, recall, errors, theta(t), Hebbian
+    assert metrics(at, "Zeroed bits") == ["50/100"]
+    before = metrics(at, "Bit errors (zeroed bits)")
+    wrong = int(before[0].split("/")[0])
+    assert wrong <= 5, before  # recall works: far below chance (25 of 50)
+    at.slider(key="mem_fraction").set_value(0.95).run()
+    assert metrics(at, "Zeroed bits") == ["95/100"]
+    assert metrics(at, "Bit errors (zeroed bits)") != before
+    at.selectbox(key="mem_pattern").set_value(3).run()
+    assert not at.exception and metrics(at, "Zeroed bits") == ["95/100"]
+
+
+def test_memorization_probe_edited_on_the_grid_drives_recall(empty_runs):
+    """Cells typed into the 10x10 table (here: zeroing the top 9 rows, and a flipped bit set
+    back) are the probe the model recalls from."""
+    at = open_page("memorization")
+    grid_key = f"mem_grid_0_0_{at.slider(key='mem_fraction').value}_0"  # episode, pattern, ...
+    assert grid_key in at.session_state
+    before = metrics(at, "Bit errors (zeroed bits)")
+    at.session_state[grid_key] = {"edited_rows": {r: {str(c): 0 for c in range(10)}
+                                                  for r in range(9)},
+                                  "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    zeroed = int(metrics(at, "Zeroed bits")[0].split("/")[0])
+    assert 90 <= zeroed < 100 and zeroed != 50
+    assert metrics(at, "Bit errors (zeroed bits)") != before
+
+
+def test_lab_offers_only_pretrained_models_of_the_lab_tasks():
+    """A checkpoint of a task with its own page (memorization) is opened there, not in the lab."""
+    at = open_page("lab", SMALL_ANNULI)
+    offered = set(at.selectbox(key="lab_pretrained").options)
+    shipped = {e["name"]: e["task"] for e in nc.read_manifest("pretrained")}
+    assert offered == {name for name, task in shipped.items() if task in nc.lab_tasks()}
+    assert any(task not in nc.lab_tasks() for task in shipped.values())
+
+
+def test_memorization_page_draws_error_curves_of_finished_jobs_with_seed_bands(empty_runs):
+    """Succeeded memorization jobs (two seeds of one model, one of another) become one curve
+    with a band per model; jobs of other tasks and unfinished ones are left out."""
+    at = open_page("memorization")
+    assert len(at.get("plotly_chart")) == 5
+    assert any("No finished memorization job" in i.value for i in at.info)
+    with nc.JobStore(empty_runs) as store:
+        for model, seed, task, status in [("ncode_closed", 0, "memorization", "succeeded"),
+                                          ("ncode_closed", 1, "memorization", "succeeded"),
+                                          ("ode_rnn", 0, "memorization", "succeeded"),
+                                          ("lstm", 0, "memorization", "failed"),
+                                          ("ncode_open", 0, "annuli", "succeeded")]:
+            job = store.create_job(nc.validate_job_spec(
+                {"task": task, "model": model, "seed": seed, "steps": 50}))
+            store.claim_next("test-worker")
+            store.log_metrics(job.id, [{"step": s, "train_loss": 1.0, "degraded_bit_error":
+                                        0.5 / s, "test_accuracy": 0.5} for s in (25, 50)])
+            store.finish(job.id, status)
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 6
+    figure = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    names = [trace.get("name") for trace in figure["data"] if trace.get("name")]
+    assert len(names) == 2 and "(2 seeds)" in names[0] and "(1 seed)" in names[1]
+    x = figure["data"][1]["x"]  # plotly sends arrays base64-encoded
+    episodes = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"])
+    np.testing.assert_array_equal(episodes, [400.0, 800.0])  # steps x 16 episodes per batch

@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ def shipped_entries() -> list[dict]:
 def load_build_script():
     spec = importlib.util.spec_from_file_location("pretrained_build", PRETRAINED / "build.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -98,8 +100,8 @@ def test_folder_without_manifest_has_no_checkpoints(tmp_path):
 def test_build_writes_verifiable_entries(tmp_path, monkeypatch):
     """The build script (tiny recipe) records a hash that loading accepts and a rebuild command."""
     build = load_build_script()
-    monkeypatch.setattr(build, "RECIPES", {"reflection-node": ({"task": "reflection",
-                                                                "model": "node"}, 3, {})})
+    monkeypatch.setattr(build, "RECIPES", {"reflection-node": build.LabRecipe(
+        {"task": "reflection", "model": "node"}, 3)})
     assert build.main(["--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["built_by"] == "make pretrained"
@@ -112,10 +114,27 @@ def test_build_writes_verifiable_entries(tmp_path, monkeypatch):
 def test_rebuilding_gives_the_same_bytes(tmp_path, monkeypatch):
     """Training is seeded and saving names nothing at random, so a rebuild reproduces the hash."""
     build = load_build_script()
-    monkeypatch.setattr(build, "RECIPES", {"annuli-node": ({"task": "annuli", "model": "node"},
-                                                           2, {})})
+    monkeypatch.setattr(build, "RECIPES", {"annuli-node": build.LabRecipe(
+        {"task": "annuli", "model": "node"}, 2)})
     hashes = []
     for attempt in ("first", "second"):
         assert build.main(["--out", str(tmp_path / attempt)]) == 0
         hashes.append(nc.read_manifest(tmp_path / attempt)[0]["sha256"])
     assert hashes[0] == hashes[1]
+
+
+def test_plain_run_config_recipe_builds_a_task_without_lab_settings(tmp_path, monkeypatch):
+    """A RunRecipe trains from a plain run config with the task's own defaults (memorization:
+    fixed-step rk4), records no lab settings and a checkpoint that loads."""
+    build = load_build_script()
+    recipe = build.RECIPES["memorization-ncode_closed"]
+    assert isinstance(recipe, build.RunRecipe)
+    tiny = build.RunRecipe({**recipe.config, "task_cfg": {"n_bits": 16, "n_patterns": 2,
+                                                          "n_test_episodes": 8}}, 2)
+    monkeypatch.setattr(build, "RECIPES", {"memorization-ncode_closed": tiny})
+    assert build.main(["--out", str(tmp_path)]) == 0
+    [entry] = nc.read_manifest(tmp_path)
+    assert "settings" not in entry and entry["steps"] == 2
+    assert set(entry["metrics"]) >= {"bit_error", "degraded_bit_error"}
+    payload = nc.load_pretrained(tmp_path, "memorization-ncode_closed")
+    assert payload["config"].solver.method == "rk4"
