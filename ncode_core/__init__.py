@@ -35,6 +35,13 @@ from ncode_core.config import (
     VanDerPolConfig,
     apply_overrides,
 )
+from ncode_core.image_trace import (
+    ImageTrace,
+    image_trace,
+    integration_times,
+    kernel_difference,
+    held_out_image,
+)
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
     EXECUTORS,
@@ -153,6 +160,7 @@ __all__ = [
     "FitResult",
     "FlowModel",
     "ImageConfig",
+    "ImageTrace",
     "ImageTask",
     "JOB_STATES",
     "Job",
@@ -214,8 +222,11 @@ __all__ = [
     "fit",
     "grid",
     "grid_starts",
+    "image_trace",
+    "integration_times",
     "is_closed_loop",
     "job_progress",
+    "kernel_difference",
     "lab_tasks",
     "line_field_family",
     "operator_ray_address",
@@ -231,6 +242,7 @@ __all__ = [
     "sample_context",
     "sample_equilibria",
     "sample_episodes",
+    "held_out_image",
     "save_checkpoint",
     "set_threads",
     "solve",
