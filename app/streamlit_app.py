@@ -36,6 +36,8 @@ pages = [
             icon=":material/call_split:", url_path="bifurcation"),
     st.Page(PAGES_DIR / "tour.py", title="Teaching tour", icon=":material/school:",
             url_path="tour"),
+    st.Page(PAGES_DIR / "images.py", title="Images", icon=":material/image:",
+            url_path="images"),
     st.Page(PAGES_DIR / "share.py", title="Share and export", icon=":material/share:",
             url_path="share"),
     st.Page(PAGES_DIR / "jobs.py", title="Jobs", icon=":material/work_history:", url_path="jobs"),

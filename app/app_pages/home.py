@@ -22,6 +22,8 @@ st.markdown(
     "*closed-loop* control evolves theta with dtheta/dt = g(theta, x, t)."
 )
 st.subheader("Pages")
+image_tasks = [name for name, cls in nc.TASKS.items() if issubclass(cls, nc.ImageTask)]
+image_entries = [e for e in resources.manifest() if e["task"] in image_tasks]
 tour_steps = sum(len(cls.ui.lab.tour) for cls in nc.lab_tasks().values())
 lab_models = [m for m in nc.MODELS if any(m in cls.families for cls in nc.lab_tasks().values())]
 rows = [
@@ -36,6 +38,12 @@ rows = [
      "bifurcation diagram with its events located; x(T) and theta(0) against the position"),
     (":material/school: **Teaching tour**", f"{tour_steps} guided steps, each a short text and a "
      "one-click preset"),
+    (":material/image: **Images**", f"a pretrained classifier on "
+     f"{listing(sorted({S.task_label(e['task']) for e in image_entries}))}: one test image's "
+     "prediction, class scores along t, feature maps x(t) and, for N-CODE, its own kernels "
+     "beside another image's with their difference; Table 1 with the paper's numbers beside "
+     "finished jobs" if image_entries else "Table 1 with the paper's numbers beside finished "
+     "jobs (build the pretrained image classifiers to inspect one)"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
      "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
      "metrics as CSV"),
@@ -57,7 +65,8 @@ else:
 st.caption("Every task and model here also runs headless: "
            "`python -m ncode_core train --task ... --model ...` (`python -m ncode_core list` "
            "names them).")
-headless_only = [S.task_label(name) for name, cls in nc.TASKS.items() if cls.ui.lab is None]
+headless_only = [S.task_label(name) for name, cls in nc.TASKS.items()
+                 if cls.ui.lab is None and name not in image_tasks]
 if headless_only:
     st.caption(f"In the library, the command line and Jobs but without a page yet: "
                f"{listing(headless_only)}.")

@@ -51,7 +51,7 @@ def load_pretrained() -> None:
 
 
 with st.sidebar:
-    entries = [e for e in resources.manifest()]
+    entries = [e for e in resources.manifest() if e["task"] in nc.lab_tasks()]
     if entries:
         st.selectbox("Pretrained model", [e["name"] for e in entries], key="lab_pretrained",
                      index=None, placeholder="open a pretrained checkpoint")
