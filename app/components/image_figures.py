@@ -69,8 +69,8 @@ def feature_strip_figure(times: np.ndarray, x: np.ndarray, channels: Sequence[in
                                      showscale=False), row=row, col=column + 1)
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False, autorange="reversed")
-    return _layout(fig, "Feature maps x(t) (rows: channels, columns: times)",
-                   height=90 * rows + 80)
+    _layout(fig, "Feature maps x(t) (rows: channels, columns: times)", height=90 * rows + 100)
+    return fig.update_layout(margin_t=70)  # room for the column titles under the title
 
 
 def tile_kernels(weight: np.ndarray, max_out: int | None = None,
@@ -130,4 +130,5 @@ def kernel_comparison_figure(first: np.ndarray, second: np.ndarray,
     fig.add_trace(_kernel_heatmap(difference, _symmetric_limit(difference), 1.0), row=1, col=3)
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
-    return _layout(fig, "Per-sample kernels of two inputs and their difference", height=380)
+    _layout(fig, "Per-sample kernels of two inputs and their difference", height=400)
+    return fig.update_layout(margin_t=70)  # room for the panel titles under the title
