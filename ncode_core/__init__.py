@@ -42,6 +42,13 @@ from ncode_core.feature_extractors import (
     frechet_inception_distance,
     train_domain_classifier,
 )
+from ncode_core.image_trace import (
+    ImageTrace,
+    image_trace,
+    integration_times,
+    kernel_difference,
+    held_out_image,
+)
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
     EXECUTORS,
@@ -161,6 +168,7 @@ from ncode_core.viz import (
     vector_field,
 )
 from ncode_core.runtime import set_threads
+from ncode_core.tasks.images import IMAGES_PAGE
 from ncode_core.tasks import ImageConfig, ImageTask, LabUI, TaskUI, TourStep, vanderpol_reference
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
@@ -196,7 +204,9 @@ __all__ = [
     "Episodes",
     "FitResult",
     "FlowModel",
+    "IMAGES_PAGE",
     "ImageConfig",
+    "ImageTrace",
     "ImageTask",
     "FrechetScore",
     "GMM_COVARIANCE_TYPES",
@@ -270,8 +280,11 @@ __all__ = [
     "frechet_inception_distance",
     "grid",
     "grid_starts",
+    "image_trace",
+    "integration_times",
     "is_closed_loop",
     "job_progress",
+    "kernel_difference",
     "lab_tasks",
     "line_field_family",
     "operator_ray_address",
@@ -293,6 +306,7 @@ __all__ = [
     "sample_episodes",
     "sample_images",
     "sample_latents",
+    "held_out_image",
     "save_checkpoint",
     "set_threads",
     "solve",

@@ -22,6 +22,8 @@ st.markdown(
     "*closed-loop* control evolves theta with dtheta/dt = g(theta, x, t)."
 )
 st.subheader("Pages")
+image_tasks = [name for name, cls in nc.TASKS.items() if issubclass(cls, nc.ImageTask)]
+image_entries = [e for e in resources.manifest() if e["task"] in image_tasks]
 tour_steps = sum(len(cls.ui.lab.tour) for cls in nc.lab_tasks().values())
 lab_models = [m for m in nc.MODELS if any(m in cls.families for cls in nc.lab_tasks().values())]
 rows = [
@@ -40,6 +42,12 @@ rows = [
      "pretrained plastic N-CODE: one held-out episode, the stored patterns and the probe, x(t) "
      "flowing to the stored pattern, theta(t) and the Hebbian outer products each presentation "
      "writes; edit the probe (which pattern, which bits are zeroed) and watch recall"),
+    (":material/image: **Images**", f"a pretrained classifier on "
+     f"{listing(sorted({S.task_label(e['task']) for e in image_entries}))}: one test image's "
+     "prediction, class scores along t, feature maps x(t) and, for N-CODE, its own kernels "
+     "beside another image's with their difference; Table 1 with the paper's numbers beside "
+     "finished jobs" if image_entries else "Table 1 with the paper's numbers beside finished "
+     "jobs (build the pretrained image classifiers to inspect one)"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
      "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
      "metrics as CSV"),

@@ -13,7 +13,7 @@ from tests.app.conftest import SMALL_ANNULI, metrics, open_page
 
 PAGES = {"home": "N-CODE Studio", "lab": "Toy lab", "compare": "Compare NODE and N-CODE",
          "bifurcation": "Bifurcation explorer", "tour": "Teaching tour",
-         "share": "Share and export"}
+         "images": "Images", "share": "Share and export"}
 
 
 @pytest.mark.parametrize("page", list(PAGES))

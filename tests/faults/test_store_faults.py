@@ -58,6 +58,10 @@ def test_corrupting_the_database_stops_the_worker_and_every_command_says_so(runs
     assert worker.wait(timeout=60) == 2
     assert "is corrupt (not an SQLite database)" in worker_output(runs)
     wait_until(lambda: not pid_alive(job.pid), timeout=30, message="the job process to end")
+    # A process that closes its last connection checkpoints the WAL into the file, which can
+    # rewrite the damaged pages; damage it again so the commands below meet a corrupt store.
+    with open(runs / "ncode.db", "r+b") as handle:
+        handle.write(b"this is not a database" * 200)
     for args in (("jobs", "list"), ("jobs", "show", str(job.id)),
                  ("submit", "--no-worker", *LONG_JOB)):
         done = cli(runs, *args)

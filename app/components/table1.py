@@ -1,0 +1,69 @@
+"""Table 1 of the paper beside ours: rows from the image tasks' ``paper_test_accuracy``, our
+column from finished jobs in the job store. Pure (no st.* calls): tasks and jobs in, rows out."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import ncode_core as nc
+
+NOT_MEASURED = "not measured here"
+
+
+def paper_models(tasks: dict[str, type[nc.ImageTask]]) -> list[str]:
+    """The model families the paper reports on any of ``tasks``, in first-reported order."""
+    families: list[str] = []
+    for cls in tasks.values():
+        families += [family for family in cls.paper_test_accuracy if family not in families]
+    return families
+
+
+def is_paper_setting(job: nc.Job) -> bool:
+    """True when ``job`` runs the paper's form of its model: for N-CODE, every kernel
+    controlled (the image config's default, "NCODE"); the baselines have no such option."""
+    if not nc.MODELS[job.model].controlled:
+        return True
+    chosen = nc.ImageConfig.model_validate(job.spec.get("task_cfg", {})).controlled_kernels
+    return chosen == nc.ImageConfig().controlled_kernels
+
+
+def best_finished_job(jobs: Iterable[nc.Job], task: str, model: str) -> nc.Job | None:
+    """The succeeded job of ``task`` x ``model`` (paper setting) with a test accuracy that
+    trained the most steps (the latest one among equals); None when there is none."""
+    finished = [job for job in jobs
+                if job.status == "succeeded" and job.task == task and job.model == model
+                and isinstance(job.result.get("test_accuracy"), (int, float))
+                and is_paper_setting(job)]
+    if not finished:
+        return None
+    return max(finished, key=lambda job: (job.result.get("steps", job.step),
+                                          job.finished_at or 0.0))
+
+
+def budget(job: nc.Job) -> str:
+    """``"<steps> steps, <wall> s, <device>"`` of a finished job (wall: its last run)."""
+    wall = ((job.finished_at - job.started_at) if job.finished_at and job.started_at
+            else None)
+    device = job.gpu or job.spec.get("device", "auto")
+    wall_text = f"{wall:.0f} s" if wall is not None else "wall time unknown"
+    return f"{job.result.get('steps', job.step)} steps, {wall_text}, {device}"
+
+
+def table1_rows(tasks: dict[str, type[nc.ImageTask]], jobs: list[nc.Job]) -> list[dict[str, Any]]:
+    """One row per model family the paper reports: its label and, for each task,
+    ``"<label> paper (%)"``, ``"<label> ours (%)"`` (or "not measured here") and
+    ``"<label> budget"`` (steps, wall time, device and parameter count of our job)."""
+    rows = []
+    for family in paper_models(tasks):
+        row: dict[str, Any] = {"model": nc.MODELS[family].info.label}
+        for name, cls in tasks.items():
+            label = cls.ui.label
+            paper = cls.paper_test_accuracy.get(family)
+            row[f"{label} paper (%)"] = f"{100 * paper:.1f}" if paper is not None else "-"
+            job = best_finished_job(jobs, name, family)
+            row[f"{label} ours (%)"] = (f"{100 * job.result['test_accuracy']:.1f}"
+                                        if job else NOT_MEASURED)
+            row[f"{label} budget"] = (f"{budget(job)}, {job.result.get('params', '?')} params"
+                                      if job else "")
+        rows.append(row)
+    return rows
