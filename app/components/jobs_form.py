@@ -172,8 +172,7 @@ def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
 
 
 def _preset_label(name: str) -> str:
-    preset = nc.PRESETS[name]
-    return f"{name}: {len(preset.entries) * len(preset.seeds)} jobs on {preset.task}"
+    return f"{name}: {nc.PRESETS[name].job_count} jobs on {nc.PRESETS[name].task}"
 
 
 def preset_picker() -> str | None:

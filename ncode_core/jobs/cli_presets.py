@@ -27,7 +27,7 @@ def preset_summary(name: str) -> dict[str, Any]:
                         for e in preset.entries],
             "seeds": list(preset.seeds), "steps": preset.steps,
             "checkpoint_every": preset.checkpoint_every, "budget": preset.budget,
-            "jobs": len(preset.entries) * len(preset.seeds)}
+            "jobs": preset.job_count}
 
 
 def run_presets(args: argparse.Namespace) -> int:

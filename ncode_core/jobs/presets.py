@@ -80,6 +80,11 @@ class Preset:
     model_cfg: dict[str, Any] = field(default_factory=dict)
     task_cfg: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def job_count(self) -> int:
+        """Jobs the preset submits with its own seeds: entries x seeds."""
+        return len(self.entries) * len(self.seeds)
+
     def raw_specs(self, seeds: list[int] | None = None, steps: int | None = None) -> list[dict]:
         """Plain job-spec dicts, entry-major then seed (``seeds``/``steps`` replace the
         preset's own)."""

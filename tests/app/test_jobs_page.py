@@ -197,7 +197,7 @@ def test_launch_preset_submits_every_job_in_one_click(store):
     assert any("Preset table1-digits" in s.value for s in at.success)
     launched = [job for job in opened.list_jobs() if job.id not in ids.values()]
     preset = nc.PRESETS["table1-digits"]
-    assert len(launched) == len(preset.entries) * len(preset.seeds)
+    assert len(launched) == preset.job_count
     assert all("preset=table1-digits" in job.spec["tags"] and job.status == "queued"
                and job.steps == preset.steps for job in launched)
     assert list(_preset_results(at)["jobs"]) == [1, 1, 1, 1]

@@ -33,7 +33,7 @@ def _stored(runs) -> list[nc.Job]:
 def test_every_preset_expands_to_valid_specs_one_per_entry_and_seed(name):
     preset = nc.PRESETS[name]
     specs = preset.expand()  # each through validate_job_spec: run config, memory, step budget
-    assert len(specs) == len(preset.entries) * len(preset.seeds)
+    assert len(specs) == preset.job_count == len(preset.entries) * len(preset.seeds)
     assert all(isinstance(spec, nc.JobSpec) for spec in specs)
     assert len({spec.name for spec in specs}) == len(specs)
     for spec in specs:
