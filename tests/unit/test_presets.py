@@ -61,7 +61,7 @@ def test_table1_presets_use_the_papers_sizes_and_solver():
         assert (config.model_cfg.hidden, config.model_cfg.gamma_hidden) == (50, 10)
         assert config.task_cfg.augment_channels == 10
         assert (config.solver.method, config.solver.rtol, config.solver.atol) == ("dopri5", 1e-3, 1e-3)
-        assert config.training.batch_size == 64
+        assert (config.training.batch_size, config.training.lr) == (64, 3e-3)
     assert [e.paper.value for e in nc.PRESETS["table1-mnist"].entries if e.paper] == [
         0.992, 0.982, 0.985]
 
