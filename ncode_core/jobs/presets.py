@@ -181,9 +181,9 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
                         paper=PaperNumber("bit_error", 0.25, "marginally below chance (0.25)",
                                            _FIG6)),
         ),
-        seeds=(0, 1, 2), steps=200, checkpoint_every=50,
-        budget="200 steps of 16 episodes (3200 episodes), test episodes every 25 steps; the "
-               "task's default config (n = 100, m = 5, degradation 0.5)"),
+        seeds=(0, 1, 2), steps=100, checkpoint_every=25,
+        budget="100 steps of 16 episodes (1600 episodes), test episodes every 25 steps: the "
+               "task's default run, on its default config (n = 100, m = 5, degradation 0.5)"),
 )}
 
 
