@@ -188,3 +188,29 @@ def test_results_table_from_finished_jobs(runs):
     assert json.loads(out.strip().splitlines()[-1])["rows"] == rows
     code, out, _ = cli_in_process("jobs", "table", "--preset", "fig6", "--runs-dir", str(runs))
     assert code == 0 and "N-CODE (closed)" in out and "0.03" in out
+
+
+def test_a_refused_hand_over_fails_that_job_and_the_unsent_ones(runs, monkeypatch):
+    from ncode_core.jobs import api
+
+    class Refusing:
+        """An executor that takes the first job and refuses the second."""
+
+        address = None
+        taken: list[int] = []
+
+        def connect(self) -> None:
+            pass
+
+        def submit(self, store, job) -> None:
+            if self.taken:
+                raise RuntimeError("cluster went away")
+            self.taken.append(job.id)
+
+    monkeypatch.setattr(api, "executor_for", lambda *args, **kwargs: Refusing())
+    with pytest.raises(ConfigError, match="cluster went away") as caught:
+        nc.submit_preset("fig6", seeds=[0], steps=2, runs_dir=runs)
+    stored = sorted(_stored(runs), key=lambda job: job.id)
+    assert [job.status for job in stored] == ["queued", "failed", "failed", "failed"]
+    assert all("cluster went away" in job.error for job in stored[1:])
+    assert f"jobs {stored[1].id}, {stored[2].id}, {stored[3].id}" in str(caught.value)
