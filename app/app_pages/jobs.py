@@ -119,8 +119,32 @@ def compare() -> None:
                  hide_index=True, key="jobs_compare_table")
 
 
+def launch_preset() -> None:
+    """One click: every job of a named paper experiment, and its results table so far."""
+    name = jobs_form.preset_picker()
+    if name is not None:
+        try:
+            jobs = nc.submit_preset(name)
+            st.success(f"Preset {name}: jobs {', '.join(str(job.id) for job in jobs)} "
+                       f"{jobs[0].status}. Watch them in the Monitor tab.")
+        except (nc.ConfigError, nc.JobError) as error:
+            st.error(f"Not launched: {error}")
+    chosen = st.session_state[jobs_form.KEY + "preset"]
+    try:
+        with nc.JobStore() as store:
+            rows = nc.preset_results(store, chosen)
+    except nc.JobError as error:
+        st.error(f"The job store cannot be read: {error}")
+        return
+    st.caption(f"Results of {chosen} so far: mean (and std) over finished seeds, beside the "
+               "paper's number; budget: steps, wall seconds of the last attempt, device.")
+    st.dataframe(rows, hide_index=True, key="jobs_preset_results")
+
+
 monitor_tab, launch_tab, compare_tab = st.tabs(["Monitor", "Launch", "Compare"])
 with launch_tab:
+    with st.expander("Launch preset (a paper experiment)", expanded=True):
+        launch_preset()
     launched = jobs_form.launch_form()
     if launched is not None:
         spec, options = launched

@@ -4,6 +4,7 @@
 Streamlit); :func:`launch_form` draws them and returns a raw job spec for
 ``ncode_core.submit_job``, which validates it again (its ConfigError is what the user sees). The
 model section shows only the fields the chosen family uses (``FlowModel.info.options``).
+:func:`preset_picker` offers the library's named paper experiments (``nc.PRESETS``) in one click.
 """
 
 from __future__ import annotations
@@ -168,3 +169,20 @@ def launch_form() -> tuple[dict[str, Any], dict[str, str]] | None:
     if tags.strip():
         spec["tags"] = [tag.strip() for tag in tags.split(",") if tag.strip()]
     return spec, {"executor": executor}
+
+
+def _preset_label(name: str) -> str:
+    return f"{name}: {nc.PRESETS[name].job_count} jobs on {nc.PRESETS[name].task}"
+
+
+def preset_picker() -> str | None:
+    """A preset select box with what it runs and its budget, and a "Launch preset" button;
+    returns the chosen preset's name when the button is clicked."""
+    name = st.selectbox("Preset", list(nc.PRESETS), key=KEY + "preset",
+                        format_func=_preset_label,
+                        help="named paper experiments (python -m ncode_core presets)")
+    preset = nc.PRESETS[name]
+    st.caption(f"{preset.description}. Seeds {list(preset.seeds)}. Budget: {preset.budget}.")
+    clicked = st.button("Launch preset", key=KEY + "preset_launch", type="primary",
+                        icon=":material/playlist_play:")
+    return name if clicked else None

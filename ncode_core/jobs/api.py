@@ -33,19 +33,44 @@ def submit_job(spec: dict[str, Any] | JobSpec, runs_dir: str | Path | None = Non
     Raises:
         ConfigError: invalid spec, unknown executor or unreachable cluster (nothing stored).
     """
-    validated = spec if isinstance(spec, JobSpec) else validate_job_spec(spec)
+    return submit_jobs([spec], runs_dir, executor, address, start_worker, slots)[0]
+
+
+def submit_jobs(specs: list[dict[str, Any] | JobSpec], runs_dir: str | Path | None = None,
+                executor: str = "local", address: str | None = None,
+                start_worker: bool = True, slots: int = 1) -> list[Job]:
+    """:func:`submit_job` for several specs, all or nothing: every spec is validated and the
+    executor reached before any is stored, and all are stored in one transaction.
+
+    A job the executor then refuses is marked ``failed`` with the reason, and so are the ones
+    after it (never handed over); the error names them.
+
+    Raises:
+        ConfigError: an invalid spec (naming its position), unknown executor or unreachable
+            cluster (nothing stored), or a refused hand-over.
+    """
+    validated = []
+    for index, spec in enumerate(specs):
+        try:
+            validated.append(spec if isinstance(spec, JobSpec) else validate_job_spec(spec))
+        except ConfigError as error:
+            raise (ConfigError(f"spec {index + 1} of {len(specs)}: {error}") if len(specs) > 1
+                   else error) from None
     runner = executor_for(executor, address, start_worker=start_worker, slots=slots)
     runner.connect()  # before storing anything
     store = JobStore(runs_dir)
     try:
-        job = store.create_job(validated, executor=executor, address=runner.address)
-        try:
-            runner.submit(store, job)
-        except Exception as error:  # ConfigError, or the executor's own (Ray's HTTP errors, ...)
-            reason = f"{executor} submission failed: {error}"
-            store.finish(job.id, "failed", reason)
-            raise ConfigError(reason) from None
-        return store.require(job.id)
+        jobs = store.create_jobs(validated, executor=executor, address=runner.address)
+        for position, job in enumerate(jobs):
+            try:
+                runner.submit(store, job)
+            except Exception as error:  # ConfigError, or the executor's own (Ray's HTTP errors)
+                reason = f"{executor} submission failed: {error}"
+                for unsent in jobs[position:]:
+                    store.finish(unsent.id, "failed", reason)
+                ids = ", ".join(str(j.id) for j in jobs[position:])
+                raise ConfigError(reason if len(jobs) == 1 else f"jobs {ids}: {reason}") from None
+        return [store.require(job.id) for job in jobs]
     finally:
         store.close()
 
@@ -131,4 +156,4 @@ def job_progress(job: Job, now: float | None = None) -> dict[str, Any]:
 
 
 __all__ = ["EXECUTORS", "JobError", "cancel_job", "job_progress", "read_log_tail",
-           "refresh_jobs", "resume_job", "submit_job"]
+           "refresh_jobs", "resume_job", "submit_job", "submit_jobs"]

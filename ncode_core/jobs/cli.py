@@ -1,4 +1,5 @@
-"""CLI commands ``submit``, ``jobs list|show|logs|cancel|resume|run`` and ``worker``."""
+"""CLI commands ``submit`` (``--preset``: :mod:`cli_presets`), ``jobs list|show|logs|cancel|resume|run|table``,
+``presets`` and ``worker``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ncode_core.jobs.api import (
     resume_job,
     submit_job,
 )
+from ncode_core.jobs import cli_presets
 from ncode_core.jobs.executors import EXECUTORS
 from ncode_core.jobs.spec import read_spec_file
 from ncode_core.jobs.store import JOB_STATES, Job, JobError, JobStore
@@ -91,6 +93,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``submit``, ``jobs`` and ``worker`` to the CLI."""
     submit = subparsers.add_parser("submit", help="queue a background training job")
     submit.add_argument("spec_file", nargs="?", help="JSON or YAML job spec (flags override it)")
+    submit.add_argument("--preset", help="submit every job of a named paper experiment "
+                                         "(see: python -m ncode_core presets)")
+    submit.add_argument("--seeds", type=bounded_int(0, 2**31 - 1), nargs="+",
+                        help="with --preset: the seeds to run (default: the preset's)")
     submit.add_argument("--task")
     submit.add_argument("--model")
     submit.add_argument("--steps", type=bounded_int(0), help="optimiser steps to reach")
@@ -133,10 +139,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     resume.add_argument("--no-worker", action="store_true")
     run = actions.add_parser("run", help="run a stored job in this process (executors use it)")
     run.add_argument("id", type=JOB_ID)
-    for sub in (listing, show, logs, cancel, resume, run):
+    table = actions.add_parser("table", help="a preset's results beside the paper's numbers")
+    table.add_argument("--preset", required=True)
+    for sub in (listing, show, logs, cancel, resume, run, table):
         _runs_dir_arg(sub)
         sub.add_argument("--json", action="store_true", help="last line: one JSON object")
     jobs.set_defaults(handler=_user_errors(run_jobs))
+    cli_presets.register(subparsers)
 
     worker = subparsers.add_parser("worker", help="run queued jobs (local worker pool)")
     worker.add_argument("--slots", type=bounded_int(1, 1024), default=1, help="jobs at once (default 1)")
@@ -181,7 +190,11 @@ def spec_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_submit(args: argparse.Namespace) -> int:
-    """Validate and queue a job; print its id and status."""
+    """Validate and queue a job (or, with ``--preset``, all of a preset's); print the ids."""
+    if args.preset is not None:
+        return cli_presets.run_submit_preset(args)
+    if args.seeds is not None:
+        raise ConfigError("--seeds: applies only with --preset (use --seed for one job)")
     raw = spec_from_args(args)
     job = submit_job(raw, runs_dir=args.runs_dir, executor=args.executor, address=args.address,
                      start_worker=not args.no_worker)
@@ -209,7 +222,9 @@ def job_payload(store: JobStore, job: Job) -> dict[str, Any]:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
-    """Dispatch ``jobs list|show|logs|cancel|resume|run``."""
+    """Dispatch ``jobs list|show|logs|cancel|resume|run|table``."""
+    if args.action == "table":
+        return cli_presets.run_table(args)
     if args.action == "run":
         from ncode_core.jobs.runner import run_job
 

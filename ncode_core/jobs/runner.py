@@ -292,7 +292,7 @@ def _run_locked(store: JobStore, job_id: int, run_dir: Path) -> int:
         summary = {"steps": trainer.step_count, "train_loss": result.train_loss,
                    **result.evaluation, "nfe_forward": result.nfe_forward,
                    "nfe_backward": result.nfe_backward, "params": trainer.parameter_count,
-                   "checkpoint": str(path)}
+                   "device": str(trainer.device), "checkpoint": str(path)}
         store.finish(job_id, "succeeded", result=summary, attempt=attempt)
         log.info("succeeded: %s", {k: v for k, v in summary.items() if k != "checkpoint"})
         return EXIT_SUCCEEDED

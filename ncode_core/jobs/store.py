@@ -113,27 +113,40 @@ class JobStore(ProgressRecords):
         Raises:
             StoreError: the folder or the row cannot be written (nothing is left behind).
         """
+        return self.create_jobs([spec], executor, address)[0]
+
+    def create_jobs(self, specs: list[JobSpec], executor: str = "local",
+                    address: str | None = None) -> list[Job]:
+        """Store validated specs as ``queued`` jobs with their run folders in one transaction:
+        all of them or none (a preset's jobs never land half-submitted).
+
+        Raises:
+            StoreError: a folder or a row cannot be written (nothing is left behind).
+        """
         now = time.time()
-        spec_json = spec.model_dump_json()
-        folder: Path | None = None
+        folders: list[Path] = []
+        job_ids: list[int] = []
         try:
             with self._write() as conn:
-                cursor = conn.execute(
-                    "INSERT INTO jobs (name, task, model, spec, status, executor, address, steps, "
-                    "created_at, updated_at, max_retries) "
-                    "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
-                    (spec.display_name, spec.task, spec.model, spec_json, executor, address,
-                     spec.steps, now, now, spec.retries))
-                job_id = int(cursor.lastrowid)
-                run_dir = f"jobs/{job_id:06d}-{spec.display_name}"
-                folder = self._make_run_folder(run_dir, spec_json)
-                conn.execute("UPDATE jobs SET run_dir = ? WHERE id = ?", (run_dir, job_id))
-                self._event(conn, job_id, "queued", f"submitted ({executor})")
+                for spec in specs:
+                    spec_json = spec.model_dump_json()
+                    cursor = conn.execute(
+                        "INSERT INTO jobs (name, task, model, spec, status, executor, address, "
+                        "steps, created_at, updated_at, max_retries) "
+                        "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+                        (spec.display_name, spec.task, spec.model, spec_json, executor, address,
+                         spec.steps, now, now, spec.retries))
+                    job_id = int(cursor.lastrowid)
+                    run_dir = f"jobs/{job_id:06d}-{spec.display_name}"
+                    folders.append(self._make_run_folder(run_dir, spec_json))
+                    conn.execute("UPDATE jobs SET run_dir = ? WHERE id = ?", (run_dir, job_id))
+                    self._event(conn, job_id, "queued", f"submitted ({executor})")
+                    job_ids.append(job_id)
         except BaseException:
-            if folder is not None:  # the row was rolled back: its folder goes too
+            for folder in folders:  # the rows were rolled back: their folders go too
                 shutil.rmtree(folder, ignore_errors=True)
             raise
-        return self.require(job_id)
+        return [self.require(job_id) for job_id in job_ids]
 
     def _make_run_folder(self, run_dir: str, spec_json: str) -> Path:
         """Create ``<runs_dir>/<run_dir>`` holding ``spec.json``: written in a temporary folder,

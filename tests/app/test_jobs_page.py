@@ -177,3 +177,27 @@ def test_launch_form_shows_only_the_model_options_of_the_chosen_family(store):
         at.selectbox(key="jobs_form_model").set_value(family).run()
         assert model_fields() == set(nc.MODELS[family].info.options), family
     assert not at.exception
+
+
+def _preset_results(at: AppTest):
+    return next(df.value for df in at.dataframe if "paper" in df.value.columns)
+
+
+def test_launch_preset_submits_every_job_in_one_click(store):
+    opened, ids = store
+    at = _open()
+    assert list(at.selectbox(key="jobs_form_preset").options) == [
+        jobs_form._preset_label(name) for name in nc.PRESETS]
+    at.selectbox(key="jobs_form_preset").set_value("table1-digits").run()
+    results = _preset_results(at)
+    assert list(results["label"]) == [e.label for e in nc.PRESETS["table1-digits"].entries]
+    assert list(results["jobs"]) == [0, 0, 0, 0]
+    at.button(key="jobs_form_preset_launch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Preset table1-digits" in s.value for s in at.success)
+    launched = [job for job in opened.list_jobs() if job.id not in ids.values()]
+    preset = nc.PRESETS["table1-digits"]
+    assert len(launched) == preset.job_count
+    assert all("preset=table1-digits" in job.spec["tags"] and job.status == "queued"
+               and job.steps == preset.steps for job in launched)
+    assert list(_preset_results(at)["jobs"]) == [1, 1, 1, 1]
