@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,18 @@ def manifest() -> list[dict[str, Any]]:
 def pretrained_checkpoint(name: str) -> dict[str, Any]:
     """A pretrained checkpoint, hash-checked against the manifest, then safely loaded."""
     return nc.load_pretrained(PRETRAINED, name)
+
+
+@st.cache_data(show_spinner=False)
+def build_problem(config_json: str) -> str | None:
+    """Why the run config (as JSON) cannot be built, e.g. no parameter-matched width within
+    10 %; None when it builds. Cached: Compare asks on every rerun, the answer never changes."""
+    try:
+        config = nc.parse_run_config(json.loads(config_json))
+        nc.build_model(nc.build_task(config), config)
+    except nc.ConfigError as error:
+        return str(error)
+    return None
 
 
 @st.cache_data(show_spinner=False)

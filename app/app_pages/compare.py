@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 import ncode_core as nc
@@ -34,12 +36,11 @@ configs = {name: S.to_run_config({**base, "model": name}) for name in (baseline,
 if matched:
     wanted = {**configs[baseline], "model_cfg": {**configs[baseline]["model_cfg"],
                                                  "match_params": variant}}
-    try:
-        checked = nc.parse_run_config(wanted)  # refused when no width comes within 10 %
-        nc.build_model(nc.build_task(checked), checked)
+    problem = resources.build_problem(json.dumps(wanted, sort_keys=True))
+    if problem is None:
         configs[baseline] = wanted
-    except nc.ConfigError as error:
-        st.warning(f"No parameter-matched {S.model_label(baseline)} here: {error}")
+    else:  # no width comes within 10 % (e.g. Van der Pol's 2-parameter system identification)
+        st.warning(f"No parameter-matched {S.model_label(baseline)} here: {problem}")
         matched = False
 st.caption("Same task, data, seed, solver and optimiser; "
            + ("the baseline has as many parameters as N-CODE (within 10 %). " if matched else

@@ -65,3 +65,18 @@ def test_chunks_adapt_to_the_time_between_them():
     live.last_chunk_end -= 0.2  # as if the page took 0.2 s to redraw
     live.run_chunk(budget_s=0.01, max_steps=1)
     assert live.overhead_s is not None and live.overhead_s >= 0.2
+
+
+def test_lab_settings_reach_the_closed_loop_form_and_the_running_cost():
+    task = S.default_task("lab")
+    closed = S.to_run_config({**S.defaults_for(task), "model": "ncode_closed", "control": "full",
+                              "theta0": "gamma", "cost": 0.2, "cost_on": "theta"})
+    assert closed["model_cfg"]["control"] == "full" and closed["model_cfg"]["theta0"] == "gamma"
+    assert closed["training"]["running_cost"] == 0.2
+    assert closed["training"]["running_cost_on"] == "theta"
+    assert nc.parse_run_config(closed).training.running_cost == 0.2
+    # a baseline has no theta: its cost falls on x, which the library accepts
+    node = S.to_run_config({**S.defaults_for(task), "model": "node", "cost": 0.2,
+                            "cost_on": "theta"})
+    assert node["training"]["running_cost_on"] == "x"
+    assert nc.parse_run_config(node).training.running_cost_on == "x"

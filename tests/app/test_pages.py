@@ -143,6 +143,25 @@ def test_compare_steps_both_models_on_the_same_data():
     assert metrics(at, "step") == ["1", "1"] and not at.exception
 
 
+def test_compare_matches_the_baseline_unless_told_not_to_or_impossible():
+    def counts(at):
+        return {name: live.trainer.parameter_count
+                for name, live in at.session_state["compare_live"].items()}
+
+    at = open_page("compare")
+    matched = counts(at)
+    assert abs(matched["node"] - matched["ncode_open"]) <= 0.1 * matched["ncode_open"]
+    at.toggle(key="cmp_matched").set_value(False).run()
+    unmatched = counts(at)
+    assert unmatched["node"] < 0.5 * unmatched["ncode_open"]  # the plain NODE is far smaller
+    at.toggle(key="cmp_matched").set_value(True).run()
+    task = next(name for name, cls in nc.lab_tasks().items() if cls.ui.lab.own_horizon)
+    at.selectbox(key="cmp_task").set_value(task).run()  # Van der Pol: 2-parameter sysid
+    at.selectbox(key="cmp_variant").set_value("ncode_closed").run()
+    assert any("No parameter-matched" in w.value for w in at.warning)
+    assert not at.exception
+
+
 def test_tour_preset_opens_the_lab():
     at = open_page("tour")
     at.radio(key="tour_step").set_value(at.radio(key="tour_step").options[0]).run()
