@@ -37,6 +37,18 @@ def finished_curves(metric: str) -> dict[str, list[mf.Curve]]:
     return dict(sorted(settings.items()))
 
 
+PRESETS = [preset for preset in nc.PRESETS.values()
+           if nc.TASKS.get(preset.task) is nc.MemorizationTask]  # this experiment's presets
+
+
+def paper_numbers(metric: str) -> list[tuple[str, float, str, str]]:
+    """``(label, value, text, source)`` of every number the presets of this task quote from
+    the paper on ``metric`` (the presets are where the paper's numbers are written down)."""
+    return [(entry.label, entry.paper.value, entry.paper.text, entry.paper.source)
+            for preset in PRESETS for entry in preset.entries
+            if entry.paper and entry.paper.metric == metric]
+
+
 def rate(errors: float, count: int) -> str:
     """``3/50 (6.0 %)``, or a dash when no bit is counted."""
     return "-" if count == 0 or math.isnan(errors) else f"{round(errors * count)}/{count} " \
@@ -99,13 +111,20 @@ right.metric("Zeroed bits", f"{zeroed}/{n}")
 guess = trace.guess[0].double().numpy()
 times = trace.times.numpy()
 st.plotly_chart(mf.patterns_figure(patterns, probe, probed), key="mem_patterns")
+order = held_out.order[index].tolist()
+if trace.theta is not None:
+    st.plotly_chart(mf.episode_animation_figure(
+        times, [f"pattern {p}" for p in order] + ["probe"], episode.stimuli[0].numpy(),
+        trace.x[:, :, 0].numpy(), trace.theta[:, :, 0].numpy()), key="mem_episode_movie")
+    st.caption("Press Play: each pattern in turn sets x, theta takes in its Hebbian outer "
+               "product, and during the probe x flows from the degraded pattern to the stored "
+               "one. theta keeps one colour range over the episode.")
 st.plotly_chart(mf.recall_figure(times[-1], trace.x[-1, :, 0].double().numpy(), target),
                 key="mem_recall")
 st.plotly_chart(mf.errors_figure(guess, target, probe), key="mem_errors")
 
 if trace.theta is not None:
     theta = trace.theta[:, :, 0].double().numpy()  # (K, T, n, n)
-    order = held_out.order[index].tolist()
     cycle_ends = [m * c - 1 for c in range(1, config.cycles + 1)]
     snapshots = [theta[0, 0]] + [theta[k, -1] for k in cycle_ends] + [theta[-1, -1]]
     names = ["theta(0)"] + [f"after cycle {c + 1}" for c in range(config.cycles)] + \
@@ -124,17 +143,26 @@ if trace.theta is not None:
                "|theta| (the diagonal, where x_i^2 = 1 always, is largest).")
 
 st.subheader("Finished runs: error against training episodes")
-metric = nc.MemorizationTask.ui.primary_metric
+with_paper = [name for name in nc.MemorizationTask.metric_names if paper_numbers(name)]
+metric = st.radio("Metric", nc.MemorizationTask.metric_names, horizontal=True, key="mem_metric",
+                  index=nc.MemorizationTask.metric_names.index(
+                      with_paper[0] if with_paper else nc.MemorizationTask.ui.primary_metric))
+references = mf.paper_references(paper_numbers(metric))
 try:
     curves = finished_curves(metric)
 except (nc.JobError, nc.ConfigError) as error:
     curves = {}
     st.warning(f"The job store cannot be read: {error}")
+if references:
+    st.caption("; ".join(text for _, text in references) + ".")
 if curves:
-    st.plotly_chart(mf.error_curves_figure(curves, metric), key="mem_curves")
+    st.plotly_chart(mf.error_curves_figure(curves, metric, references), key="mem_curves")
 else:
     command = (f"python -m ncode_core submit --task {nc.MemorizationTask.name} "
                f"--model {entry['model']} --seed 1")
     st.info(f"No finished memorization job yet: launch some on the Jobs page or with "
-            f"`{command}` (one per model and seed); their held-out curves appear here, one "
-            f"band over the seeds of each model and setting.")
+            f"`{command}` (one per model and seed)"
+            + "".join(f", or the whole comparison with `python -m ncode_core submit --preset "
+                      f"{preset.name}`" for preset in PRESETS)
+            + "; their held-out curves appear here, one band over the seeds of each model and "
+              "setting, beside the paper's numbers.")

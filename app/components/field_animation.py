@@ -18,19 +18,22 @@ from app.components.figures import SAMPLE_COLORS, arrow_segments
 FRAME_MS = 150
 
 
-def _controls(times: np.ndarray) -> dict:
-    """Layout entries: a play / pause button pair and a time slider over the frames."""
-    step = dict(frame=dict(duration=FRAME_MS, redraw=False), transition=dict(duration=0),
+def animation_controls(names: Sequence[str], labels: Sequence[str], prefix: str = "t = ",
+                       frame_ms: int = FRAME_MS, redraw: bool = False) -> dict:
+    """Layout entries: a play / pause button pair and a slider over the frames called
+    ``names``, each step shown as its ``labels`` entry after ``prefix``. ``redraw`` must be
+    True for traces plotly cannot morph (heatmaps): only scatter traces update without it."""
+    step = dict(frame=dict(duration=frame_ms, redraw=redraw), transition=dict(duration=0),
                 mode="immediate")
     buttons = [dict(label="Play", method="animate", args=[None, {**step, "fromcurrent": True}]),
                dict(label="Pause", method="animate",
-                    args=[[None], {**step, "frame": dict(duration=0, redraw=False)}])]
+                    args=[[None], {**step, "frame": dict(duration=0, redraw=redraw)}])]
     slider = dict(active=0, x=0.1, len=0.9, y=0, xanchor="left", yanchor="top",
-                  pad=dict(b=10, t=50), currentvalue=dict(prefix="t = "),
-                  steps=[dict(label=f"{t:.2f}", method="animate",
-                              args=[[f"{t:.4f}"], {**step, "frame": dict(duration=0,
-                                                                          redraw=False)}])
-                         for t in times])
+                  pad=dict(b=10, t=50), currentvalue=dict(prefix=prefix),
+                  steps=[dict(label=label, method="animate",
+                              args=[[name], {**step, "frame": dict(duration=0,
+                                                                   redraw=redraw)}])
+                         for name, label in zip(names, labels)])
     return dict(updatemenus=[dict(type="buttons", buttons=buttons, direction="left",
                                   x=0.1, y=0, xanchor="right", yanchor="top",
                                   showactive=False, pad=dict(r=10, t=87))],
@@ -93,7 +96,8 @@ def field_animation_figure(movie: nc.FieldMovie, grid_shape: tuple[int, int] | N
         fig.add_hline(y=0, line=dict(color="grey", width=1))
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=14)), height=420,
                       margin=dict(l=40, r=10, t=40, b=120), showlegend=False,
-                      **_controls(movie.times))
+                      **animation_controls([f"{t:.4f}" for t in movie.times],
+                                           [f"{t:.2f}" for t in movie.times]))
     return fig
 
 

@@ -14,10 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.components.field_animation import animation_controls
+
 BITS_SCALE = [[0.0, "#1f1f1f"], [0.5, "#bdbdbd"], [1.0, "#f2f2f2"]]  # -1, 0, +1
 ERRORS_SCALE = [[0.0, "#f2f2f2"], [0.5, "#fdae61"], [1.0, "#d7191c"]]  # right, wrong, wrong zeroed
 MARGIN = dict(l=10, r=10, t=50, b=10)
 CURVE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+FRAME_MS = 400  # one episode (about 23 frames) plays in about 9 s
 
 
 def image_shape(n: int) -> tuple[int, int]:
@@ -122,6 +125,44 @@ def errors_figure(guess: np.ndarray, target: np.ndarray, probe: np.ndarray) -> g
                            ERRORS_SCALE)], "Recall and its bit errors", height=260)
 
 
+def episode_frames(times: np.ndarray, stride: int = 2) -> list[tuple[int, int]]:
+    """The ``(interval, point)`` pairs an animation of a trace sampled at ``times (K, T)``
+    shows: every ``stride``-th point of each interval but its end (the next interval starts
+    from that state, x reset to its stimulus), then the very last point of the episode."""
+    intervals, points = times.shape
+    return [(k, j) for k in range(intervals) for j in range(0, points - 1, stride)] + \
+        [(intervals - 1, points - 1)]
+
+
+def episode_animation_figure(times: np.ndarray, shown: Sequence[str], stimuli: np.ndarray,
+                             x: np.ndarray, theta: np.ndarray) -> go.Figure:
+    """One episode of K intervals, traced at ``times (K, T)``, played frame by frame (the
+    frames of :func:`episode_frames`): the stimulus of the interval ``stimuli (K, n)`` (named
+    ``shown[k]``, e.g. ``"pattern 3"`` or ``"probe"``), the state ``x (K, T, n)`` and the
+    synapses ``theta (K, T, n, n)``, with play / pause and a slider. theta keeps one colour
+    range for every frame (the 99th percentile of ``|theta|`` over the episode), so the
+    Hebbian memory is seen building up."""
+    frames = episode_frames(times)
+    labels = [f"{times[k, j]:.2f} s, {shown[k]}" for k, j in frames]
+    bound = float(np.percentile(np.abs(theta), 99)) or 1.0
+
+    def images(k: int, j: int) -> list[np.ndarray]:
+        return [*as_images(np.stack([stimuli[k], x[k, j]])), theta[k, j]]
+
+    titles = ("shown", "x(t)", "theta(t), the synapses")
+    ranges = ((-1.0, 1.0), (-1.0, 1.0), (-bound, bound))
+    scales = (BITS_SCALE, BITS_SCALE, "RdBu_r")
+    fig = panels_figure(list(zip(images(*frames[0]), titles, ranges, scales)),
+                        "One episode: the stimulus shown, x(t) and theta(t)", height=380)
+    # a frame's data is merged into the traces: only z changes, ranges and scales stay
+    fig.frames = [go.Frame(data=[go.Heatmap(z=z) for z in images(k, j)], name=label,
+                           traces=[0, 1, 2]) for (k, j), label in zip(frames, labels)]
+    fig.update_layout(margin=dict(l=10, r=10, t=50, b=110),
+                      **animation_controls(labels, labels, prefix="", frame_ms=FRAME_MS,
+                                           redraw=True))
+    return fig
+
+
 Curve = tuple[np.ndarray, np.ndarray]  # episodes (P,), error (P,)
 
 
@@ -133,10 +174,30 @@ def seed_bands(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.asarray(common, dtype=float), stacked.mean(0), stacked.min(0), stacked.max(0)
 
 
-def error_curves_figure(settings: dict[str, Sequence[Curve]], metric: str) -> go.Figure:
+Reference = tuple[float, str]  # a value on the metric's scale, what it stands for
+
+
+def paper_references(numbers: Sequence[tuple[str, float, str, str]]) -> list[Reference]:
+    """``(label, value, text, source)`` of the paper's numbers -> one reference per distinct
+    ``(value, text, source)``, naming every label that shares it (``"paper (Fig. 6): NODE DC,
+    ODE-RNN: plateau near 17.5 %"``), in first-seen order."""
+    merged: dict[tuple[float, str, str], list[str]] = {}
+    for label, value, text, source in numbers:
+        merged.setdefault((value, text, source), []).append(label)
+    return [(value, f"paper ({source}): {', '.join(labels)}: {text}")
+            for (value, text, source), labels in merged.items()]
+
+
+def error_curves_figure(settings: dict[str, Sequence[Curve]], metric: str,
+                        references: Sequence[Reference] = ()) -> go.Figure:
     """Held-out ``metric`` against training episodes: per setting (label -> its seeds' curves)
-    the mean over seeds, with a band from the lowest to the highest seed."""
+    the mean over seeds, with a band from the lowest to the highest seed; each of the paper's
+    ``references`` on the same metric a dashed horizontal line with its text."""
     fig = go.Figure()
+    for value, text in references:
+        fig.add_hline(y=value, line=dict(color="#555555", dash="dash", width=1),
+                      annotation=dict(text=text, font=dict(size=10, color="#555555")),
+                      annotation_position="top right")
     for index, (label, curves) in enumerate(settings.items()):
         episodes, mean, low, high = seed_bands(curves)
         color = CURVE_COLORS[index % len(CURVE_COLORS)]
@@ -147,8 +208,9 @@ def error_curves_figure(settings: dict[str, Sequence[Curve]], metric: str) -> go
         fig.add_trace(go.Scatter(x=episodes, y=mean, mode="lines+markers", line=dict(color=color),
                                  name=f"{label} ({len(curves)} seed{'s' * (len(curves) > 1)})",
                                  legendgroup=label))
+    paper = "; dashed: the paper" if references else ""
     fig.update_layout(title=dict(text=f"Held-out {metric} vs training episodes (mean over "
-                                      "seeds, band: lowest to highest)", x=0.01,
+                                      f"seeds, band: lowest to highest{paper})", x=0.01,
                                  font=dict(size=14)),
                       height=360, margin=dict(l=50, r=10, t=50, b=40), uirevision="keep",
                       legend=dict(orientation="h", y=-0.2), xaxis_title="episodes",

@@ -289,11 +289,16 @@ def test_memorization_page_opens_the_pretrained_model_and_recall_follows_the_pro
     at = open_page("memorization")
     assert [t.value for t in at.title] == ["Memorization"]
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 5  # patterns, recall, errors, theta(t), Hebbian
+    assert len(at.get("plotly_chart")) == 6  # patterns, movie, recall, errors, theta, Hebbian
     assert metrics(at, "Zeroed bits") == ["50/100"]
     before = metrics(at, "Bit errors (zeroed bits)")
     wrong = int(before[0].split("/")[0])
     assert wrong <= 5, before  # recall works: far below chance (25 of 50)
+    movie = next(spec for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+                 if spec.get("frames"))
+    shown = [frame["name"].split(", ")[1] for frame in movie["frames"]]
+    assert len(shown) == 2 * 11 + 1 and shown[-1] == "probe"  # 5 patterns x 2 cycles, probe
+    assert {name for name in shown[:-3]} == {f"pattern {i}" for i in range(5)}
     at.slider(key="mem_fraction").set_value(0.95).run()
     assert metrics(at, "Zeroed bits") == ["95/100"]
     assert metrics(at, "Bit errors (zeroed bits)") != before
@@ -331,7 +336,7 @@ def test_memorization_page_draws_error_curves_of_finished_jobs_with_seed_bands(e
     """Succeeded memorization jobs (two seeds of one model, one of another) become one curve
     with a band per model; jobs of other tasks and unfinished ones are left out."""
     at = open_page("memorization")
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
     assert any("No finished memorization job" in i.value for i in at.info)
     with nc.JobStore(empty_runs) as store:
         for model, seed, task, status in [("ncode_closed", 0, "memorization", "succeeded"),
@@ -342,15 +347,51 @@ def test_memorization_page_draws_error_curves_of_finished_jobs_with_seed_bands(e
             job = store.create_job(nc.validate_job_spec(
                 {"task": task, "model": model, "seed": seed, "steps": 50}))
             store.claim_next("test-worker")
-            store.log_metrics(job.id, [{"step": s, "train_loss": 1.0, "degraded_bit_error":
-                                        0.5 / s, "test_accuracy": 0.5} for s in (25, 50)])
+            store.log_metrics(job.id, [{"step": s, "train_loss": 1.0, "bit_error": 0.25 / s,
+                                        "degraded_bit_error": 0.5 / s, "test_accuracy": 0.5}
+                                       for s in (25, 50)])
             store.finish(job.id, status)
     at.run()
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 6
+    assert len(at.get("plotly_chart")) == 7
     figure = json.loads(at.get("plotly_chart")[-1].proto.spec)
     names = [trace.get("name") for trace in figure["data"] if trace.get("name")]
     assert len(names) == 2 and "(2 seeds)" in names[0] and "(1 seed)" in names[1]
     x = figure["data"][1]["x"]  # plotly sends arrays base64-encoded
     episodes = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"])
     np.testing.assert_array_equal(episodes, [400.0, 800.0])  # steps x 16 episodes per batch
+    y = figure["data"][1]["y"]
+    np.testing.assert_allclose(np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]),
+                               [0.01, 0.005])  # the bit error, the metric the paper reports
+
+
+def _paper_lines(figure: dict) -> dict[float, str]:
+    """The dashed reference lines of an error-curves figure: height -> its annotation."""
+    heights = [shape["y0"] for shape in figure["layout"].get("shapes", [])]
+    texts = [a["text"] for a in figure["layout"].get("annotations", [])]
+    return dict(zip(heights, texts))
+
+
+def test_memorization_curves_are_drawn_beside_the_papers_numbers(empty_runs):
+    """The error-vs-episode figure carries the fig6 preset's paper numbers as dashed lines on
+    the metric they are stated on (the bit error), and none on a metric the paper does not
+    report (the degraded-bit error)."""
+    with nc.JobStore(empty_runs) as store:
+        job = store.create_job(nc.validate_job_spec(
+            {"task": "memorization", "model": "node_dc", "seed": 0, "steps": 50}))
+        store.claim_next("test-worker")
+        store.log_metrics(job.id, [{"step": 50, "bit_error": 0.3, "degraded_bit_error": 0.4}])
+        store.finish(job.id, "succeeded")
+    at = open_page("memorization")
+    assert at.radio(key="mem_metric").value == "bit_error"
+    lines = _paper_lines(json.loads(at.get("plotly_chart")[-1].proto.spec))
+    quoted = {entry.paper.value: entry.paper.text for entry in nc.PRESETS["fig6"].entries}
+    assert set(lines) == set(quoted)  # 1 %, 17.5 % (two models, one line) and 25 %
+    for value, text in quoted.items():
+        assert text in lines[value]
+    assert "NODE DC" in lines[0.175] and "ODE-RNN" in lines[0.175]
+    assert any("17.5 %" in c.value for c in at.caption)
+    at.radio(key="mem_metric").set_value("degraded_bit_error").run()
+    assert not at.exception
+    figure = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert _paper_lines(figure) == {} and "degraded_bit_error" in figure["layout"]["title"]["text"]

@@ -83,3 +83,51 @@ def test_error_curves_have_a_band_and_a_mean_line_per_setting():
     assert len(figure.data) == 4
     assert [d.name for d in figure.data[1::2]] == ["N-CODE (2 seeds)", "LSTM (1 seed)"]
     assert figure.data[0].fill == "toself"
+
+
+def test_episode_frames_skip_each_intervals_end_but_the_last():
+    times = np.arange(15.0).reshape(3, 5)  # K = 3 intervals, T = 5 points
+    assert mf.episode_frames(times) == [(0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2), (2, 4)]
+    assert mf.episode_frames(times, stride=1)[:5] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0)]
+
+
+def test_episode_animation_plays_stimulus_state_and_synapses_frame_by_frame():
+    rng = np.random.default_rng(1)
+    times = np.array([[0.0, 0.25, 0.5], [0.5, 0.75, 1.0]])  # a pattern, then the probe
+    stimuli = np.sign(rng.standard_normal((2, 100)))
+    x = rng.uniform(-1, 1, (2, 3, 100))
+    theta = rng.standard_normal((2, 3, 100, 100))
+    figure = mf.episode_animation_figure(times, ["pattern 4", "probe"], stimuli, x, theta)
+    names = [frame.name for frame in figure.frames]
+    assert names == ["0.00 s, pattern 4", "0.50 s, probe", "1.00 s, probe"]
+    assert [step.label for step in figure.layout.sliders[0].steps] == names
+    last = figure.frames[-1].data
+    np.testing.assert_array_equal(last[0].z, stimuli[1].reshape(10, 10))
+    np.testing.assert_array_equal(last[1].z, x[1, 2].reshape(10, 10))
+    np.testing.assert_array_equal(last[2].z, theta[1, 2])
+    bound = np.percentile(np.abs(theta), 99)  # one range over the whole episode
+    assert (figure.data[2].zmin, figure.data[2].zmax) == (-bound, bound)
+    play = figure.layout.updatemenus[0].buttons[0]
+    assert play.label == "Play" and play.args[1]["frame"]["redraw"]  # heatmaps need a redraw
+
+
+def test_paper_references_merge_models_that_share_a_number():
+    numbers = [("N-CODE", 0.01, "below 1 %", "Fig. 6"), ("NODE DC", 0.175, "plateau", "Fig. 6"),
+               ("ODE-RNN", 0.175, "plateau", "Fig. 6"), ("LSTM", 0.175, "other", "Fig. 6")]
+    assert mf.paper_references(numbers) == [
+        (0.01, "paper (Fig. 6): N-CODE: below 1 %"),
+        (0.175, "paper (Fig. 6): NODE DC, ODE-RNN: plateau"),
+        (0.175, "paper (Fig. 6): LSTM: other")]
+    assert mf.paper_references([]) == []
+
+
+def test_error_curves_draw_each_paper_reference_as_a_dashed_line():
+    curve = (np.array([0.0, 400.0]), np.array([0.5, 0.2]))
+    references = [(0.01, "paper: below 1 %"), (0.175, "paper: plateau")]
+    figure = mf.error_curves_figure({"NODE DC": [curve]}, "bit_error", references)
+    assert [shape.y0 for shape in figure.layout.shapes] == [0.01, 0.175]
+    assert {shape.line.dash for shape in figure.layout.shapes} == {"dash"}
+    assert [a.text for a in figure.layout.annotations] == ["paper: below 1 %", "paper: plateau"]
+    assert "the paper" in figure.layout.title.text
+    plain = mf.error_curves_figure({"NODE DC": [curve]}, "bit_error")
+    assert not plain.layout.shapes and "the paper" not in plain.layout.title.text
