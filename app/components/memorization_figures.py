@@ -14,10 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.components.figures import CURVE_COLORS, Curve, add_seed_band
+
 BITS_SCALE = [[0.0, "#1f1f1f"], [0.5, "#bdbdbd"], [1.0, "#f2f2f2"]]  # -1, 0, +1
 ERRORS_SCALE = [[0.0, "#f2f2f2"], [0.5, "#fdae61"], [1.0, "#d7191c"]]  # right, wrong, wrong zeroed
 MARGIN = dict(l=10, r=10, t=50, b=10)
-CURVE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
 
 def image_shape(n: int) -> tuple[int, int]:
@@ -122,31 +123,12 @@ def errors_figure(guess: np.ndarray, target: np.ndarray, probe: np.ndarray) -> g
                            ERRORS_SCALE)], "Recall and its bit errors", height=260)
 
 
-Curve = tuple[np.ndarray, np.ndarray]  # episodes (P,), error (P,)
-
-
-def seed_bands(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One setting's curves over seeds -> ``(episodes, mean, low, high)``, each ``(P,)``, at the
-    episode counts every curve was evaluated at (low / high: the smallest and largest seed)."""
-    common = sorted(set.intersection(*(set(episodes.tolist()) for episodes, _ in curves)))
-    stacked = np.stack([np.interp(common, episodes, errors) for episodes, errors in curves])
-    return np.asarray(common, dtype=float), stacked.mean(0), stacked.min(0), stacked.max(0)
-
-
 def error_curves_figure(settings: dict[str, Sequence[Curve]], metric: str) -> go.Figure:
     """Held-out ``metric`` against training episodes: per setting (label -> its seeds' curves)
     the mean over seeds, with a band from the lowest to the highest seed."""
     fig = go.Figure()
     for index, (label, curves) in enumerate(settings.items()):
-        episodes, mean, low, high = seed_bands(curves)
-        color = CURVE_COLORS[index % len(CURVE_COLORS)]
-        fig.add_trace(go.Scatter(x=np.concatenate([episodes, episodes[::-1]]),
-                                 y=np.concatenate([high, low[::-1]]), fill="toself",
-                                 fillcolor=color, opacity=0.2, line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False, legendgroup=label))
-        fig.add_trace(go.Scatter(x=episodes, y=mean, mode="lines+markers", line=dict(color=color),
-                                 name=f"{label} ({len(curves)} seed{'s' * (len(curves) > 1)})",
-                                 legendgroup=label))
+        add_seed_band(fig, curves, label, CURVE_COLORS[index % len(CURVE_COLORS)])
     fig.update_layout(title=dict(text=f"Held-out {metric} vs training episodes (mean over "
                                       "seeds, band: lowest to highest)", x=0.01,
                                  font=dict(size=14)),
