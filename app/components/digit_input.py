@@ -60,9 +60,9 @@ def drawn_image(task: type[nc.ImageTask], levels: int, start: np.ndarray,
         return grid_image(edited.to_numpy(), start.shape[0])
     box = task.drawn_digit_box
     height, width = task.input_shape[1:]
-    st.caption(f"Draw one digit with the mouse: it is cropped to its strokes, scaled into a "
-               f"{box}x{box} box of a {height}x{width} image and centred by its mass, as the "
-               f"dataset's digits were.")
+    st.caption(f"Draw one digit with the mouse: it is cropped to its strokes, scaled so its "
+               f"longer side spans {box} of the {height}x{width} image's pixels and centred by "
+               f"its mass, as the dataset's digits were.")
     result = st_canvas(stroke_width=STROKE_PX, stroke_color="#ffffff", background_color="#000000",
                        height=CANVAS_PX, width=CANVAS_PX, return_image_data=True, key=key)
     rgba = result.image_data
