@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 import ncode_core as nc
 from app.components.figures import CURVE_COLORS, Curve, _layout, add_seed_band
-from app.components.table1 import is_paper_setting
+from app.components.table1 import is_paper_setting, job_epochs
 
 CURVE_METRICS = ("test_accuracy", "nfe_forward", "nfe_backward")
 PANEL_TITLES = ("test accuracy", "forward NFE per training step",
@@ -36,11 +36,8 @@ def job_curves(job: nc.Job, rows: Sequence[dict[str, Any]]) -> dict[str, Curve]:
     config): ``test_accuracy`` at each evaluation, ``nfe_forward`` / ``nfe_backward`` the mean
     over the training steps since the previous evaluation (and over the steps after the last
     one, for a running job). A metric the job never logged has no entry."""
-    run = nc.validate_job_spec(job.spec).run_config()
-    task = nc.TASKS[job.task]
-
     def epochs(steps: Sequence[int]) -> np.ndarray:
-        return np.array([task.epochs(s, run.training.batch_size, run.task_cfg) for s in steps])
+        return np.array(job_epochs(job, list(steps)))
 
     rows = sorted(rows, key=lambda row: row["step"])
     curves: dict[str, Curve] = {}

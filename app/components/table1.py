@@ -48,9 +48,16 @@ def budget(job: nc.Job) -> str:
     device = job.result.get("device") or job.gpu or job.spec.get("device", "auto")
     wall_text = f"{wall:.0f} s" if wall is not None else "wall time unknown"
     steps = int(job.result.get("steps", job.step))
-    run = nc.validate_job_spec(job.spec).run_config()
-    epochs = nc.TASKS[job.task].epochs(steps, run.training.batch_size, run.task_cfg)
-    return f"{steps} steps = {epochs:.2g} epochs, {wall_text}, {device}"
+    return f"{steps} steps = {job_epochs(job, [steps])[0]:.2g} epochs, {wall_text}, {device}"
+
+
+def job_epochs(job: nc.Job, steps: list[int]) -> list[float]:
+    """Epochs that ``steps`` optimiser steps of image ``job`` make (:meth:`ImageTask.epochs` of
+    its batch size and task config; the stored spec is read without this machine's budget
+    checks, as the job may have run elsewhere)."""
+    run = nc.JobSpec.model_validate(job.spec).run_config(check_resources=False)
+    task = nc.TASKS[job.task]
+    return [task.epochs(step, run.training.batch_size, run.task_cfg) for step in steps]
 
 
 def table1_rows(tasks: dict[str, type[nc.ImageTask]], jobs: list[nc.Job]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 import ncode_core as nc
 from app.components.image_curves import (
@@ -86,3 +87,13 @@ def test_no_paper_line_where_the_paper_reports_none():
     settings = curves_by_setting([job(1)], {1: rows([2, 2, 2], {3: 0.5})}, "digits")
     fig = training_curves_figure(settings, paper_lines(nc.TASKS["digits"]), "digits")
     assert not fig.layout.shapes
+
+
+def test_a_job_too_large_for_this_machine_still_has_its_curves(monkeypatch):
+    """A stored job may have run elsewhere (a GPU, a cluster): reading it skips this machine's
+    memory budget, which would refuse it at submission here."""
+    monkeypatch.setenv("NCODE_MEMORY_BUDGET_MB", "1")
+    with pytest.raises(nc.ConfigError, match="memory budget"):
+        nc.validate_job_spec(job(1).spec)
+    curves = job_curves(job(1), rows([2, 2, 2], {3: 0.5}))
+    assert set(curves) == {"test_accuracy", "nfe_forward", "nfe_backward"}
