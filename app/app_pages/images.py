@@ -136,10 +136,7 @@ else:
 st.subheader("Table 1: test accuracy, the paper beside ours")
 paper_tasks = {name: cls for name, cls in image_tasks.items() if cls.paper_test_accuracy}
 try:
-    with nc.JobStore() as store:
-        jobs = [job for job in store.list_jobs() if job.task in image_tasks]
-        histories = {job.id: store.metrics(job.id) for job in jobs
-                     if job.status in ("running", "succeeded")}
+    jobs, histories = resources.image_jobs(str(nc.default_runs_dir().resolve()))
 except nc.JobError as error:
     st.warning(f"The job store cannot be read ({error}): only the paper's numbers are shown.")
     jobs, histories = [], {}
