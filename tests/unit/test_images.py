@@ -199,6 +199,11 @@ def test_short_digits_training_beats_chance_and_needs_its_control():
 # ---------------------------------------------------------------- epochs
 
 
+def test_every_image_task_declares_its_training_set_size():
+    sizes = {name: TASKS[name].train_size for name in IMAGE_TASKS}
+    assert sizes == {"digits": 1437, "mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
+
+
 def test_epochs_count_training_images_seen_of_the_declared_training_set():
     digits = trainer("digits", "node")
     assert len(digits.task.train_split) == images.DigitsTask.train_size
