@@ -36,6 +36,7 @@ from ncode_core.config import (
     VanDerPolConfig,
     apply_overrides,
 )
+from ncode_core.drawn_digit import digit_from_drawing
 from ncode_core.feature_extractors import (
     FeatureExtractorUnavailable,
     domain_frechet_distance,
@@ -321,6 +322,7 @@ __all__ = [
     "sample_images",
     "sample_latents",
     "held_out_image",
+    "digit_from_drawing",
     "save_checkpoint",
     "set_threads",
     "solve",

@@ -1,6 +1,7 @@
-"""Images: a pretrained image classifier opened instantly; one test image's prediction, class
-scores along t, feature maps x(t) and, for N-CODE, its own kernels beside another image's; the
-paper's Table 1 beside our finished jobs. Trains nothing."""
+"""Images: a pretrained image classifier opened instantly; one test image's (or a drawn
+digit's) prediction, class scores along t, feature maps x(t) and, for N-CODE, its own kernels
+beside another image's; the paper's Table 1 beside our finished jobs, and their accuracy and NFE
+curves. Trains nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import streamlit as st
 import ncode_core as nc
 from app import resources
 from app.components import image_figures as F
+from app.components.digit_input import drawn_image
+from app.components.image_curves import curves_by_setting, paper_lines, training_curves_figure
 from app.components.table1 import table1_rows
 
 TIMES_SHOWN = 5  # columns of the feature-map strip
 KERNEL_TILES = 16  # at most this many output / input channels of a kernel drawn
+SOURCES = ("test image", "drawn digit")
 
 st.title("Images")
 st.caption("N-CODE gives every image its own convolution kernels: theta(0) = gamma(x(0)) sets "
@@ -48,11 +52,23 @@ def inspect(entry: dict) -> None:
                "it was built.")
 
     last = len(task.test_split) - 1
+    source = SOURCES[0]
+    if type(task).drawn_digit_box:  # a digit dataset: the user may draw one
+        source = st.radio("Input", SOURCES, horizontal=True, key="img_source")
     pick, other = st.columns(2)
-    first_index = pick.slider("Test image", 0, last, 0, key="img_index")
+    first_index = pick.slider("Test image", 0, last, 0, key="img_index",
+                              disabled=source != SOURCES[0])
     second_index = other.slider("Compare with test image", 0, last, 1, key="img_other")
     times = nc.integration_times(model, TIMES_SHOWN)
     image, label = nc.held_out_image(task, first_index)
+    name = f"test image {first_index}"
+    if source != SOURCES[0]:
+        image, label, name = drawn_image(type(task), task.test_split.max_value, image,
+                                         f"img_canvas_{entry['task']}"), None, "drawn digit"
+        if image is None:
+            st.info("Nothing drawn yet: draw a digit on the canvas to see its prediction, "
+                    "feature maps and kernels.")
+            return
     second_image, second_label = nc.held_out_image(task, second_index)
     trace = nc.image_trace(model, image, times)
     second_trace = nc.image_trace(model, second_image, times)
@@ -60,11 +76,12 @@ def inspect(entry: dict) -> None:
     probabilities = F.softmax(trace.scores)[-1]
     predicted = int(np.argmax(probabilities))
     left, right = st.columns([1, 2])
-    left.plotly_chart(F.image_figure(image, f"test image {first_index}: label {classes[label]}"),
-                      key="img_image")
-    left.metric("prediction", classes[predicted],
-                delta="correct" if predicted == label else "wrong",
-                delta_color="normal" if predicted == label else "inverse")
+    truth = f": label {classes[label]}" if label is not None else " (no label)"
+    left.plotly_chart(F.image_figure(image, f"{name}{truth}"), key="img_image")
+    judged = {} if label is None else dict(
+        delta="correct" if predicted == label else "wrong",
+        delta_color="normal" if predicted == label else "inverse")
+    left.metric("prediction", classes[predicted], **judged)
     left.caption(f"probability {probabilities[predicted]:.3f} at t = {times[-1]:g}")
     right.plotly_chart(F.scores_figure(trace.times, trace.scores, classes, label),
                        key="img_scores")
@@ -91,7 +108,7 @@ def inspect(entry: dict) -> None:
         time_index = st.select_slider("Kernels at t", list(range(len(times))), 0,
                                       format_func=lambda i: f"{times[i]:.2f}", key="img_kernel_t")
     weights = trace.kernels[kernel][time_index]
-    st.plotly_chart(F.kernels_figure(weights, f"{kernel} of test image {first_index}: "
+    st.plotly_chart(F.kernels_figure(weights, f"{kernel} of {name}: "
                                      f"{weights.shape[0]} x {weights.shape[1]} kernels of "
                                      f"{weights.shape[2]}x{weights.shape[3]}",
                                      KERNEL_TILES, KERNEL_TILES), key="img_kernels")
@@ -101,7 +118,7 @@ def inspect(entry: dict) -> None:
               help="|theta_B - theta_A| / |theta_A| over this kernel's weights")
     st.plotly_chart(F.kernel_comparison_figure(
         weights, second_trace.kernels[kernel][time_index],
-        (f"image {first_index} ({classes[label]})",
+        (name if label is None else f"image {first_index} ({classes[label]})",
          f"image {second_index} ({classes[second_label]})"), KERNEL_TILES, KERNEL_TILES),
         key="img_kernel_pair")
     if max(weights.shape[:2]) > KERNEL_TILES:
@@ -119,14 +136,33 @@ else:
 st.subheader("Table 1: test accuracy, the paper beside ours")
 paper_tasks = {name: cls for name, cls in image_tasks.items() if cls.paper_test_accuracy}
 try:
-    with nc.JobStore() as store:
-        jobs = store.list_jobs(status="succeeded")
+    jobs, histories = resources.image_jobs(str(nc.default_runs_dir().resolve()))
 except nc.JobError as error:
     st.warning(f"The job store cannot be read ({error}): only the paper's numbers are shown.")
-    jobs = []
+    jobs, histories = [], {}
 st.dataframe(table1_rows(paper_tasks, jobs), hide_index=True, key="img_table1")
 st.caption("Ours: the longest finished job per model and dataset in the job store (launch "
-           "them from the Jobs page, e.g. `python -m ncode_core submit --task ... --model ...`), "
+           "them from the Jobs page, e.g. `python -m ncode_core submit --preset table1-mnist`), "
            "N-CODE with all three kernels controlled as in the paper; \"not measured here\" "
-           "where none has finished. The pretrained digits models above are lab-sized, not "
-           "Table 1 runs.")
+           "where none has finished. Budget: optimiser steps, the epochs they make at the "
+           "job's batch size (minibatches drawn at random), wall time of the last run, device. "
+           "The pretrained digits models above are lab-sized, not Table 1 runs.")
+
+st.subheader("Training curves of the image jobs (as Fig. A.2)")
+trained = sorted({job.task for job in jobs if job.id in histories})
+if trained:
+    curve_task = st.selectbox("Dataset", trained, key="img_curve_task",
+                              format_func=lambda name: image_tasks[name].ui.label)
+    settings = curves_by_setting(jobs, histories, curve_task)
+    st.plotly_chart(training_curves_figure(
+        settings, paper_lines(image_tasks[curve_task]),
+        f"{image_tasks[curve_task].ui.label}: running and finished jobs (mean over seeds, band: "
+        f"lowest to highest seed)"), key="img_curves")
+    st.caption("Test accuracy at each evaluation; NFE: solver evaluations per training step, "
+               "averaged over the steps between two evaluations (forward: the loss, backward: "
+               "its gradient). Dotted: the paper's Table 1 accuracy of that model, where it "
+               "reports one.")
+else:
+    st.info("No running or finished image-classification job yet: launch one, e.g. "
+            "`python -m ncode_core submit --preset table1-digits` (CPU-sized) or "
+            "`--preset table1-mnist`; its curves appear here.")

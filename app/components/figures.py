@@ -19,6 +19,8 @@ import ncode_core as nc
 CLASS_COLORS = ("#1f77b4", "#ff7f0e")  # class 0 (inner disk), class 1 (outer annulus)
 SAMPLE_COLORS = ("#2ca02c", "#d62728")  # the two picked samples A and B
 MARGIN = dict(l=40, r=10, t=40, b=35)
+CURVE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+Curve = tuple[np.ndarray, np.ndarray]  # one run's x (P,) and values (P,)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360, **extra: Any) -> go.Figure:
@@ -317,3 +319,27 @@ def curves_figure(history: Sequence[dict[str, Any]], metric: str | None = None,
             trace.x, trace.y = _series(history, trace.name)
         fig.update_xaxes(range=[0, max(float(last), 1.0)])
     return fig
+
+
+def seed_bands(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One setting's curves over seeds -> ``(x, mean, low, high)``, each ``(P,)``, at the x
+    values every curve was evaluated at (low / high: the smallest and largest seed)."""
+    common = sorted(set.intersection(*(set(xs.tolist()) for xs, _ in curves)))
+    stacked = np.stack([np.interp(common, xs, values) for xs, values in curves])
+    return np.asarray(common, dtype=float), stacked.mean(0), stacked.min(0), stacked.max(0)
+
+
+def add_seed_band(fig: go.Figure, curves: Sequence[Curve], label: str, color: str,
+                  row: int | None = None, col: int | None = None,
+                  showlegend: bool = True) -> None:
+    """Draw one setting's ``curves`` (its seeds) into ``fig`` (at ``row``/``col`` of a subplot
+    figure): the mean over seeds as a line, a band from the lowest to the highest seed behind
+    it; the legend entry says how many seeds."""
+    xs, mean, low, high = seed_bands(curves)
+    fig.add_trace(go.Scatter(x=np.concatenate([xs, xs[::-1]]), y=np.concatenate([high, low[::-1]]),
+                             fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
+                             hoverinfo="skip", showlegend=False, legendgroup=label),
+                  row=row, col=col)
+    fig.add_trace(go.Scatter(x=xs, y=mean, mode="lines+markers", line=dict(color=color),
+                             name=f"{label} ({len(curves)} seed{'s' * (len(curves) > 1)})",
+                             legendgroup=label, showlegend=showlegend), row=row, col=col)

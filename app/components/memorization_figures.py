@@ -15,11 +15,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.components.field_animation import animation_controls
+from app.components.figures import CURVE_COLORS, Curve, add_seed_band
 
 BITS_SCALE = [[0.0, "#1f1f1f"], [0.5, "#bdbdbd"], [1.0, "#f2f2f2"]]  # -1, 0, +1
 ERRORS_SCALE = [[0.0, "#f2f2f2"], [0.5, "#fdae61"], [1.0, "#d7191c"]]  # right, wrong, wrong zeroed
 MARGIN = dict(l=10, r=10, t=50, b=10)
-CURVE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 FRAME_MS = 400  # one episode (about 23 frames) plays in about 9 s
 
 
@@ -163,17 +163,6 @@ def episode_animation_figure(times: np.ndarray, shown: Sequence[str], stimuli: n
     return fig
 
 
-Curve = tuple[np.ndarray, np.ndarray]  # episodes (P,), error (P,)
-
-
-def seed_bands(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One setting's curves over seeds -> ``(episodes, mean, low, high)``, each ``(P,)``, at the
-    episode counts every curve was evaluated at (low / high: the smallest and largest seed)."""
-    common = sorted(set.intersection(*(set(episodes.tolist()) for episodes, _ in curves)))
-    stacked = np.stack([np.interp(common, episodes, errors) for episodes, errors in curves])
-    return np.asarray(common, dtype=float), stacked.mean(0), stacked.min(0), stacked.max(0)
-
-
 Reference = tuple[float, str]  # a value on the metric's scale, what it stands for
 
 
@@ -199,15 +188,7 @@ def error_curves_figure(settings: dict[str, Sequence[Curve]], metric: str,
                       annotation=dict(text=text, font=dict(size=10, color="#555555")),
                       annotation_position="top right")
     for index, (label, curves) in enumerate(settings.items()):
-        episodes, mean, low, high = seed_bands(curves)
-        color = CURVE_COLORS[index % len(CURVE_COLORS)]
-        fig.add_trace(go.Scatter(x=np.concatenate([episodes, episodes[::-1]]),
-                                 y=np.concatenate([high, low[::-1]]), fill="toself",
-                                 fillcolor=color, opacity=0.2, line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False, legendgroup=label))
-        fig.add_trace(go.Scatter(x=episodes, y=mean, mode="lines+markers", line=dict(color=color),
-                                 name=f"{label} ({len(curves)} seed{'s' * (len(curves) > 1)})",
-                                 legendgroup=label))
+        add_seed_band(fig, curves, label, CURVE_COLORS[index % len(CURVE_COLORS)])
     paper = "; dashed: the paper" if references else ""
     fig.update_layout(title=dict(text=f"Held-out {metric} vs training episodes (mean over "
                                       f"seeds, band: lowest to highest{paper})", x=0.01,

@@ -41,18 +41,30 @@ def best_finished_job(jobs: Iterable[nc.Job], task: str, model: str) -> nc.Job |
 
 
 def budget(job: nc.Job) -> str:
-    """``"<steps> steps, <wall> s, <device>"`` of a finished job (wall: its last run)."""
+    """``"<steps> steps = <epochs> epochs, <wall> s, <device>"`` of a finished job (epochs:
+    :meth:`ImageTask.epochs` of its batch size; wall: its last run)."""
     wall = ((job.finished_at - job.started_at) if job.finished_at and job.started_at
             else None)
-    device = job.gpu or job.spec.get("device", "auto")
+    device = job.result.get("device") or job.gpu or job.spec.get("device", "auto")
     wall_text = f"{wall:.0f} s" if wall is not None else "wall time unknown"
-    return f"{job.result.get('steps', job.step)} steps, {wall_text}, {device}"
+    steps = int(job.result.get("steps", job.step))
+    return f"{steps} steps = {job_epochs(job, [steps])[0]:.2g} epochs, {wall_text}, {device}"
+
+
+def job_epochs(job: nc.Job, steps: list[int]) -> list[float]:
+    """Epochs that ``steps`` optimiser steps of image ``job`` make (:meth:`ImageTask.epochs` of
+    its batch size and task config; the stored spec is read without this machine's budget
+    checks, as the job may have run elsewhere)."""
+    run = nc.JobSpec.model_validate(job.spec).run_config(check_resources=False)
+    task = nc.TASKS[job.task]
+    return [task.epochs(step, run.training.batch_size, run.task_cfg) for step in steps]
 
 
 def table1_rows(tasks: dict[str, type[nc.ImageTask]], jobs: list[nc.Job]) -> list[dict[str, Any]]:
     """One row per model family the paper reports: its label and, for each task,
-    ``"<label> paper (%)"``, ``"<label> ours (%)"`` (or "not measured here") and
-    ``"<label> budget"`` (steps, wall time, device and parameter count of our job)."""
+    ``"<label> paper (%)"``, ``"<label> ours (%)"`` (or "not measured here"),
+    ``"<label> budget"`` (steps, epochs, wall time and device of our job) and
+    ``"<label> params"`` (its parameter count)."""
     rows = []
     for family in paper_models(tasks):
         row: dict[str, Any] = {"model": nc.MODELS[family].info.label}
@@ -63,7 +75,8 @@ def table1_rows(tasks: dict[str, type[nc.ImageTask]], jobs: list[nc.Job]) -> lis
             job = best_finished_job(jobs, name, family)
             row[f"{label} ours (%)"] = (f"{100 * job.result['test_accuracy']:.1f}"
                                         if job else NOT_MEASURED)
-            row[f"{label} budget"] = (f"{budget(job)}, {job.result.get('params', '?')} params"
-                                      if job else "")
+            row[f"{label} budget"] = budget(job) if job else ""
+            params = job.result.get("params") if job else None
+            row[f"{label} params"] = f"{params:,}" if isinstance(params, int) else ""
         rows.append(row)
     return rows

@@ -76,15 +76,17 @@ class JobSpec(BaseModel):
                 raise ValueError(f"tag {shorten(repr(tag))} must be 1-64 letters, digits or '_.:=-'")
         return value
 
-    def run_config(self) -> RunConfig:
-        """The validated training config this spec runs (``training.steps`` = ``steps``)."""
+    def run_config(self, check_resources: bool = True) -> RunConfig:
+        """The validated training config this spec runs (``training.steps`` = ``steps``);
+        ``check_resources=False`` skips the memory and step budget of this machine (reading a
+        stored job that may have run elsewhere)."""
         raw: dict[str, Any] = {"task": self.task, "model": self.model, "seed": self.seed,
                                "device": self.device, "solver": dict(self.solver),
                                "training": dict(self.training), "model_cfg": dict(self.model_cfg),
                                "task_cfg": dict(self.task_cfg)}
         raw = apply_overrides(raw, self.overrides)
         raw.setdefault("training", {})["steps"] = self.steps
-        return parse_run_config(raw)
+        return parse_run_config(raw, check_resources)
 
     @property
     def display_name(self) -> str:

@@ -83,6 +83,20 @@ class ImageTask(Task):
     eval_batch_size = 256
     # Table 1 of the paper: test accuracy (fraction) per model family; {} where the paper has none.
     paper_test_accuracy: ClassVar[dict[str, float]] = {}
+    # training images of the whole dataset (the data layer's train split), for epoch counts
+    train_size: ClassVar[int] = 0
+    # digit datasets: pixels the longer side of a digit spans in its image, for a digit drawn by
+    # hand to be prepared like the dataset's (ncode_core.digit_from_drawing); None: not digits
+    drawn_digit_box: ClassVar[int | None] = None
+
+    @classmethod
+    def epochs(cls, steps: int, batch_size: int, config: ImageConfig) -> float:
+        """Training images seen in ``steps`` minibatches of ``batch_size``, in passes over the
+        training set (``config.train_limit`` of it when set). Minibatches are drawn at random
+        per step, so an epoch counts images seen, not one shuffled pass."""
+        count = cls.train_size if config.train_limit is None else min(config.train_limit,
+                                                                      cls.train_size)
+        return steps * batch_size / count
 
     def __init__(self, config: ImageConfig, seed: int, device="cpu", dtype=torch.float32):
         super().__init__(config, seed, device, dtype)
@@ -153,6 +167,8 @@ class DigitsTask(ImageTask):
 
     name = "digits"
     dataset = "digits"
+    train_size = 1_437
+    drawn_digit_box = 8
     ui = TaskUI(label="8x8 digits (scikit-learn)", primary_metric="test_accuracy", higher_is_better=True,
                 page=IMAGES_PAGE)
     input_shape = (1, 8, 8)
@@ -164,6 +180,8 @@ class MNISTTask(ImageTask):
 
     name = "mnist"
     dataset = "mnist"
+    train_size = 60_000
+    drawn_digit_box = 20
     ui = TaskUI(label="MNIST", primary_metric="test_accuracy", higher_is_better=True,
                 page=IMAGES_PAGE)
     input_shape = (1, 28, 28)
@@ -176,6 +194,7 @@ class FashionMNISTTask(ImageTask):
 
     name = "fashion_mnist"
     dataset = "fashion_mnist"
+    train_size = 60_000
     ui = TaskUI(label="Fashion-MNIST", primary_metric="test_accuracy", higher_is_better=True,
                 page=IMAGES_PAGE)
     input_shape = (1, 28, 28)
@@ -187,6 +206,7 @@ class CIFAR10Task(ImageTask):
 
     name = "cifar10"
     dataset = "cifar10"
+    train_size = 50_000
     ui = TaskUI(label="CIFAR-10", primary_metric="test_accuracy", higher_is_better=True,
                 page=IMAGES_PAGE)
     input_shape = (3, 32, 32)

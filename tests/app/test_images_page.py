@@ -1,14 +1,20 @@
-"""The Images page (AppTest): opens a pretrained digits classifier, draws one test image's
-scores along t, feature maps and, for N-CODE, its kernels beside another image's; Table 1 puts
-the paper's numbers beside finished jobs."""
+"""The Images page (AppTest): opens a pretrained digits classifier, draws one test image's (or a
+drawn digit's) scores along t, feature maps and, for N-CODE, its kernels beside another image's;
+Table 1 puts the paper's numbers beside finished jobs, whose curves are drawn with seed bands."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 import ncode_core as nc
+from app.components import digit_input
 from tests.app.conftest import metrics, open_page
 
 PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
@@ -87,3 +93,72 @@ def test_closed_loop_kernels_are_shown_at_a_chosen_time(runs):
     assert not at.exception and len(at.get("plotly_chart")) == 5
     at.select_slider(key="img_kernel_t").set_value(4).run()
     assert not at.exception and len(at.get("plotly_chart")) == 5
+
+
+def drawn_stroke_png() -> str:
+    """A canvas picture as the drawing component returns it: a PNG data URL of a white
+    vertical stroke on black, 224 px square."""
+    pixels = np.zeros((224, 224, 4), np.uint8)
+    pixels[..., 3] = 255
+    pixels[30:190, 100:122, :3] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_drawn_digit_is_classified_and_its_kernels_drawn(runs):
+    at = open_page("images")
+    at.radio(key="img_source").set_value("drawn digit").run()
+    assert not at.exception
+    assert any("Nothing drawn yet" in info.value for info in at.info)
+    assert not metrics(at, "prediction")
+    # what the canvas component sends after a stroke (its state under the widget key)
+    at.session_state["img_canvas_digits"] = {
+        "drawing": {"raw": {"objects": [{"type": "path"}]}, "data": drawn_stroke_png()},
+        "backgroundFit": None}
+    at.run()
+    assert not at.exception
+    assert metrics(at, "prediction") == ["1"]  # a vertical bar
+    prediction = next(m for m in at.metric if m.label == "prediction")
+    assert not prediction.delta  # a drawing has no label: neither correct nor wrong
+    assert len(at.get("plotly_chart")) == 5
+    change = metrics(at, "kernel change between the two images")
+    assert len(change) == 1 and float(change[0].rstrip(" %")) > 0
+
+
+def test_without_the_canvas_component_the_digit_is_edited_on_a_grid(runs, monkeypatch):
+    monkeypatch.setattr(digit_input, "canvas_component", lambda: None)
+    at = open_page("images")
+    at.radio(key="img_source").set_value("drawn digit").run()
+    assert not at.exception
+    assert any("canvas `streamlit-drawable-canvas` is not installed" in c.value
+               for c in at.caption)
+    grid = at.dataframe[0].value  # before Table 1: the 8x8 grid, starting from test image 0
+    trainer = nc.Trainer(nc.load_pretrained(PRETRAINED, "digits-ncode_open")["config"])
+    image, _ = nc.held_out_image(trainer.task, 0)
+    np.testing.assert_allclose(grid.to_numpy(dtype=float), image[0])
+    assert len(metrics(at, "prediction")) == 1 and len(at.get("plotly_chart")) == 5
+
+
+def test_training_curves_of_image_jobs_with_the_papers_line(runs):
+    with nc.JobStore(runs) as store:
+        for seed in (0, 1):
+            job = store.create_job(nc.JobSpec(task="mnist", model="ncode_open", steps=4,
+                                              seed=seed, device="cpu",
+                                              training={"eval_every": 2}))
+            store.claim_next("test-worker")
+            store.log_metrics(job.id, [
+                {"step": step, "nfe_forward": 26 + seed, "nfe_backward": 20,
+                 **({"test_accuracy": 0.5 + 0.1 * step} if step % 2 == 0 else {})}
+                for step in range(1, 5)])
+            store.finish(job.id, "succeeded", result={"test_accuracy": 0.9, "steps": 4,
+                                                      "params": 1000})
+    at = open_page("images")
+    assert not at.exception
+    assert at.selectbox(key="img_curve_task").value == "mnist"
+    charts = at.get("plotly_chart")
+    figure = json.loads(charts[-1].proto.spec)
+    names = [trace.get("name") for trace in figure["data"]]
+    assert "N-CODE open loop (2 seeds)" in names
+    assert len(figure["data"]) == 6
+    assert [shape["y0"] for shape in figure["layout"]["shapes"]] == [0.992]

@@ -71,7 +71,8 @@ def job(model: str, accuracy: float, status: str = "succeeded", task: str = "mni
         steps: int = 100, **task_cfg) -> SimpleNamespace:
     """What table1_rows reads of an ``nc.Job``."""
     return SimpleNamespace(status=status, task=task, model=model, step=steps, gpu=None,
-                           spec={"device": "cpu", "task_cfg": task_cfg}, started_at=10.0,
+                           spec={"task": task, "model": model, "steps": steps, "device": "cpu",
+                                 "task_cfg": task_cfg}, started_at=10.0,
                            finished_at=70.0,
                            result={"test_accuracy": accuracy, "steps": steps, "params": 999})
 
@@ -100,7 +101,9 @@ def test_table1_takes_the_longest_finished_paper_setting_job():
     rows = {row["model"]: row for row in table1_rows(paper_tasks(), jobs)}
     ncode = rows["N-CODE open loop"]
     assert ncode["MNIST ours (%)"] == "97.0"
-    assert ncode["MNIST budget"] == "300 steps, 60 s, cpu, 999 params"
+    # MNIST's 60,000 training images at the task's default batch of 64: 300 steps = 0.32 epochs
+    assert ncode["MNIST budget"] == "300 steps = 0.32 epochs, 60 s, cpu"
+    assert ncode["MNIST params"] == "999"
     assert ncode["CIFAR-10 ours (%)"] == NOT_MEASURED
     assert rows["ANODE"]["CIFAR-10 ours (%)"] == "90.0"
     assert rows["ANODE"]["MNIST ours (%)"] == NOT_MEASURED

@@ -196,6 +196,26 @@ def test_short_digits_training_beats_chance_and_needs_its_control():
     assert run.evaluate()["test_accuracy"] < trained - 0.05
 
 
+# ---------------------------------------------------------------- epochs
+
+
+def test_every_image_task_declares_its_training_set_size():
+    sizes = {name: TASKS[name].train_size for name in IMAGE_TASKS}
+    assert sizes == {"digits": 1437, "mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000}
+
+
+def test_epochs_count_training_images_seen_of_the_declared_training_set():
+    digits = trainer("digits", "node")
+    assert len(digits.task.train_split) == images.DigitsTask.train_size
+    config = images.ImageConfig()
+    assert images.DigitsTask.epochs(449, 64, config) == pytest.approx(449 * 64 / 1437)
+    assert images.MNISTTask.epochs(938, 64, config) == pytest.approx(1.0005, abs=1e-4)
+    limited = images.ImageConfig(train_limit=640)
+    assert images.MNISTTask.epochs(10, 64, limited) == 1.0
+    assert images.DigitsTask.epochs(10, 64, images.ImageConfig(train_limit=10**6)) == \
+        pytest.approx(640 / 1437)
+
+
 # ---------------------------------------------------------------- missing data
 
 

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from app.components import memorization_figures as mf
+from app.components.figures import seed_bands
 
 
 def test_patterns_are_drawn_square_when_n_is_a_square_else_as_a_strip():
@@ -69,7 +70,7 @@ def test_figures_have_one_heatmap_per_panel_on_the_stated_ranges():
 def test_seed_bands_average_over_the_episodes_every_seed_evaluated():
     curves = [(np.array([0.0, 400.0, 800.0]), np.array([0.5, 0.2, 0.1])),
               (np.array([0.0, 400.0, 800.0, 1200.0]), np.array([0.5, 0.4, 0.3, 0.2]))]
-    episodes, mean, low, high = mf.seed_bands(curves)
+    episodes, mean, low, high = seed_bands(curves)
     np.testing.assert_array_equal(episodes, [0.0, 400.0, 800.0])
     np.testing.assert_allclose(mean, [0.5, 0.3, 0.2])
     np.testing.assert_allclose(low, [0.5, 0.2, 0.1])
