@@ -26,7 +26,7 @@ def finished_curves(metric: str) -> dict[str, list[mf.Curve]]:
         for job in store.list_jobs(status="succeeded"):
             if nc.TASKS.get(job.task) is not nc.MemorizationTask:
                 continue
-            run = nc.validate_job_spec(job.spec).run_config()
+            run = nc.validate_job_spec(job.spec).run_config(check_resources=False)
             points = [(row["step"] * run.training.batch_size, row[metric])
                       for row in store.metrics(job.id) if metric in row]
             if points:
