@@ -106,13 +106,21 @@ from ncode_core.pretrained import (
     read_manifest,
     verify_pretrained,
 )
+from ncode_core.data import DataError
+from ncode_core.latent_scores import LatentScores, score_latents
 from ncode_core.latent_paths import (
+    INTERPOLATION_MODES,
+    TrajectoryProjection,
     decode_interpolation,
     interpolate_latents,
     orbit_reconstructions,
+    project_trajectories,
+    trajectory_view,
 )
 from ncode_core.metrics import (
     FrechetScore,
+    LatentClustering,
+    cluster_latents,
     clustering_accuracy,
     frechet_distance,
     latent_clustering_accuracy,
@@ -146,6 +154,7 @@ from ncode_core.tasks.memorization import (
 )
 from ncode_core.sampling import (
     GMM_COVARIANCE_TYPES,
+    MAX_COMPONENTS,
     component_sweep,
     fit_gmm,
     fit_kde,
@@ -337,4 +346,14 @@ __all__ = [
     "vanderpol_reference",
     "vector_field",
     "verify_pretrained",
+    "INTERPOLATION_MODES",
+    "TrajectoryProjection",
+    "project_trajectories",
+    "trajectory_view",
+    "LatentClustering",
+    "cluster_latents",
+    "MAX_COMPONENTS",
+    "DataError",
+    "LatentScores",
+    "score_latents",
 ]
