@@ -42,7 +42,7 @@ pages = [
     st.Page(PAGES_DIR / "images.py", title="Images", icon=":material/image:",
             url_path=nc.IMAGES_PAGE),
     st.Page(PAGES_DIR / "latent_flows.py", title="Latent flows", icon=":material/blur_on:",
-            url_path="latent_flows"),
+            url_path=nc.LATENT_FLOWS_PAGE),
     st.Page(PAGES_DIR / "share.py", title="Share and export", icon=":material/share:",
             url_path="share"),
     st.Page(PAGES_DIR / "jobs.py", title="Jobs", icon=":material/work_history:", url_path="jobs"),

@@ -186,6 +186,7 @@ from ncode_core.viz import (
 )
 from ncode_core.runtime import set_threads
 from ncode_core.tasks.images import IMAGES_PAGE
+from ncode_core.tasks.autoencoding import LATENT_FLOWS_PAGE
 from ncode_core.tasks import ImageConfig, ImageTask, LabUI, TaskUI, TourStep, vanderpol_reference
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
@@ -222,6 +223,7 @@ __all__ = [
     "FitResult",
     "FlowModel",
     "IMAGES_PAGE",
+    "LATENT_FLOWS_PAGE",
     "ImageConfig",
     "ImageTrace",
     "ImageTask",

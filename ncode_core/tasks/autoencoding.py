@@ -28,6 +28,8 @@ from ncode_core.tasks.base import Task
 from ncode_core.tasks.ui import TaskUI
 
 
+LATENT_FLOWS_PAGE = "latent_flows"  # the url path of the dashboard's Latent flows page
+
 # Names of the paper's scores (``AutoencodingTask.paper_scores`` keys) that appear on several
 # datasets; benchmarks look them up by these.
 PAPER_GMM_CLUSTERING = "clustering accuracy % (10-component GMM; Fig. A.10)"
@@ -162,7 +164,8 @@ class DigitsAutoencodingTask(AutoencodingTask):
     """Bundled 8x8 digits (not in the paper): MNIST's MLP shrunk, latent 10; fast runs/tests."""
 
     name = "digits_ae"
-    ui = TaskUI(label="Digits autoencoding (8x8)", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="Digits autoencoding (8x8)", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "digits"
     architecture = ARCHITECTURES["digits"]
     description = "8x8 digits autoencoding (small stand-in for mnist_ae; latent 10)"
@@ -172,7 +175,8 @@ class MnistAutoencodingTask(AutoencodingTask):
     """MNIST (Table A.1: MLP 400, latent 25)."""
 
     name = "mnist_ae"
-    ui = TaskUI(label="MNIST autoencoding", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="MNIST autoencoding", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "mnist"
     architecture = ARCHITECTURES["mnist"]
     paper_scores = {
@@ -186,7 +190,8 @@ class Cifar10AutoencodingTask(AutoencodingTask):
     """CIFAR-10 (Table A.1: conv 4x4, latent 128); needs the dataset under the data root."""
 
     name = "cifar10_ae"
-    ui = TaskUI(label="CIFAR-10 autoencoding", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="CIFAR-10 autoencoding", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "cifar10"
     architecture = ARCHITECTURES["cifar10"]
     paper_scores = {
