@@ -90,3 +90,18 @@ def test_clusters_of_separated_blobs_match_their_classes():
     assert found.accuracy == 1.0 and found.tsne_accuracy == 1.0
     shuffled = cluster_latents(latents, rng.permutation(labels), n_clusters=3, seed=0)
     assert shuffled.accuracy < 0.6
+
+
+def test_score_latents_records_what_it_scored():
+    from ncode_core.feature_extractors import train_domain_classifier
+    from ncode_core.latent_scores import score_latents
+
+    trainer = _digits("ae")
+    classifier = train_domain_classifier(trainer.task.train_split, steps=5)
+    scores = score_latents(trainer, classifier, components=3, fit_images=50, generated=30,
+                           real=20)
+    assert (scores.fit_images, scores.components, scores.clustering_images) == (50, 3, 20)
+    assert (scores.frechet.n_real, scores.frechet.n_generated) == (20, 30)
+    assert scores.frechet.name == "domain_frechet_distance" and scores.frechet.value > 0
+    assert 0 < scores.clustering_accuracy <= 1
+    assert scores.to_dict()["frechet"]["extractor"].startswith("DomainClassifier")
