@@ -17,7 +17,7 @@ import ncode_core as nc
 from app import resources
 from app.components.table1 import NOT_MEASURED
 
-NOT_SCORED = "press Score"
+NOT_SCORED = "not scored yet (button above)"
 
 
 def paper_value(task: type[nc.AutoencodingTask], score: str, entry: nc.PresetEntry) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import ncode_core as nc
+from app.components.table2 import NOT_SCORED
 from tests.app.conftest import metrics, open_page
 
 PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
@@ -107,3 +108,21 @@ def test_table2_shows_the_papers_scores_and_a_finished_job(no_data):
     cifar = {row["model"]: row for row in frames[1]}
     assert cifar["AutoN-CODE"]["paper: FID, 100-component GMM; VAE: its prior (Table 2)"] == \
         "34.9"
+
+
+def test_scoring_a_finished_mnist_job_without_data_says_how_to_fetch_it(no_data):
+    checkpoint = no_data.parent / "job.pt"
+    checkpoint.write_bytes((PRETRAINED / ENTRIES["mnist_ae-ae"]["file"]).read_bytes())
+    with nc.JobStore(no_data) as store:
+        spec = nc.get_preset("table2-mnist").expand(steps=10)[1]  # the AE entry
+        job = store.create_job(spec)
+        store.claim_next("test-worker")
+        store.record_checkpoint(job.id, 10, checkpoint)
+        store.finish(job.id, "succeeded", result={"test_mse": 0.01, "steps": 10})
+    at = open_page("latent_flows")
+    at.button(key="lf_score_button_mnist_ae").click().run()
+    assert not at.exception
+    assert any(w.value.startswith("Not scored") and "data fetch mnist" in w.value
+               for w in at.warning)
+    rows = {row["model"]: row for row in at.dataframe[0].value.to_dict("records")}
+    assert rows["AE"]["ours: domain Frechet distance"] == NOT_SCORED
