@@ -102,8 +102,9 @@ def theta_figure(matrix: np.ndarray, title: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=shown, x=index, y=index, colorscale=DIVERGING, zmin=-limit,
                                zmax=limit, zmid=0, hoverongaps=False,
                                colorbar=dict(title="theta_ij")))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", title="row i (drives dx_i/dt)")
-    fig.update_xaxes(title="column j (reads x_j)")
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain",
+                     title="row i (drives dx_i/dt)")
+    fig.update_xaxes(constrain="domain", title="column j (reads x_j)")  # no margin beside theta
     return _layout(fig, title, height=420)
 
 
