@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+import torch
 
 import ncode_core as nc
 from app.components.image_curves import SHOWN_STATES
@@ -85,3 +86,67 @@ def image_jobs(runs_dir: str) -> tuple[list[nc.Job], dict[int, list[dict[str, An
         histories = {job.id: store.metrics(job.id) for job in jobs
                      if job.status in SHOWN_STATES}
     return jobs, histories
+
+
+# --------------------------------------------------------------------------- Latent flows
+# Keyed on the checkpoint's sha256 as well as its name: a rebuilt checkpoint gets fresh fits.
+
+
+@st.cache_resource(show_spinner="Fitting the Gaussian mixture to the training latents ...")
+def latent_mixture(name: str, sha256: str, components: int, covariance: str, images: int):
+    """A GMM (``components``, ``covariance`` type) fitted to the latents of the first ``images``
+    training images of the pretrained autoencoder ``name``."""
+    trainer = pretrained_trainer(name)
+    latents, _ = trainer.task.encode(trainer.model, trainer.task.train_split, images)
+    return nc.fit_gmm(latents, components, covariance)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gmm_samples(name: str, sha256: str, components: int, covariance: str, images: int,
+                seed: int, count: int):
+    """``count`` images ``(count, C, H, W)`` (numpy) decoded from latents drawn with ``seed``
+    from :func:`latent_mixture`."""
+    trainer = pretrained_trainer(name)
+    mixture = latent_mixture(name, sha256, components, covariance, images)
+    return nc.sample_images(trainer.model, mixture, count, seed).numpy()
+
+
+@st.cache_data(show_spinner="Solving the latent flows ...", max_entries=32)
+def latent_orbits(name: str, sha256: str, chosen: int, others: int, n_times: int):
+    """Test image ``chosen``'s latent orbit (column 0) and those of the first ``others`` other
+    test images, projected to 2-D (``nc.TrajectoryProjection``), with their labels ``(B,)``."""
+    trainer = pretrained_trainer(name)
+    index = torch.tensor([chosen] + [i for i in range(others + 1) if i != chosen][:others])
+    images, labels, x0 = trainer.task.test_inputs(index)
+    return nc.trajectory_view(trainer.model, images, n_times, x0), labels.numpy()
+
+
+@st.cache_data(show_spinner="t-SNE and Gaussian mixtures on the test latents ...",
+               max_entries=8)
+def latent_clusters(name: str, sha256: str, images: int):
+    """t-SNE and 10-component GMM clusters of the first ``images`` test latents, scored against
+    their labels (``nc.LatentClustering``), and the labels ``(N,)``."""
+    trainer = pretrained_trainer(name)
+    latents, labels = trainer.task.encode(trainer.model, trainer.task.test_split, images)
+    return nc.cluster_latents(latents, labels), labels.numpy()
+
+
+@st.cache_resource(show_spinner="Training the domain classifier (the Frechet features) ...")
+def domain_classifier(dataset: str, _split: Any) -> Any:
+    """A ``nc.DomainClassifier`` trained on the training split of ``dataset`` (one per
+    dataset; ``_split`` is that split, not hashed)."""
+    return nc.train_domain_classifier(_split, steps=2000)
+
+
+@st.cache_data(show_spinner="Scoring the checkpoint (GMM samples, Frechet, clusters) ...",
+               max_entries=32)
+def checkpoint_latent_scores(checkpoint: str, sha256: str) -> dict[str, Any]:
+    """``nc.score_latents`` of the autoencoder checkpoint at ``checkpoint`` (keyed on its
+    sha256), as a plain dict: 100-component GMM on 10k training latents, 2000 samples against
+    2000 test images, clustering of those 2000."""
+    payload = nc.load_checkpoint(checkpoint)
+    trainer = nc.Trainer(payload["config"], device="cpu")
+    trainer.load_state_dict(nc.trainer_state_from_checkpoint(payload))
+    classifier = domain_classifier(trainer.task.dataset, trainer.task.train_split)
+    return nc.score_latents(trainer, classifier, components=100, fit_images=10_000,
+                            generated=2000, real=2000).to_dict()

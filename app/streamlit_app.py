@@ -41,6 +41,8 @@ pages = [
             url_path=nc.MemorizationTask.ui.page),
     st.Page(PAGES_DIR / "images.py", title="Images", icon=":material/image:",
             url_path=nc.IMAGES_PAGE),
+    st.Page(PAGES_DIR / "latent_flows.py", title="Latent flows", icon=":material/blur_on:",
+            url_path=nc.LATENT_FLOWS_PAGE),
     st.Page(PAGES_DIR / "share.py", title="Share and export", icon=":material/share:",
             url_path="share"),
     st.Page(PAGES_DIR / "jobs.py", title="Jobs", icon=":material/work_history:", url_path="jobs"),

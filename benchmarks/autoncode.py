@@ -6,7 +6,7 @@ MSE, the domain Frechet distance of ``--generated`` images decoded from a ``--co
 fitted to the training latents (features of a small MNIST classifier: not FID), and the
 clustering accuracy of a 10-component GMM on the test latents (optionally after t-SNE). The
 paper's numbers are printed beside ours; it reports FID on CIFAR-10/CelebA only, and MNIST
-clustering 86.02 % (AutoN-CODE), 81.2 % (AE), 83.2 % (VAE).
+clustering accuracies (``MnistAutoencodingTask.paper_scores``).
 
 Run: nice -n 10 .venv/bin/python benchmarks/autoncode.py [--steps 3000] [--n-train 60000]
 (data: ``python -m ncode_core data fetch mnist``; ``--task digits_ae`` runs on bundled digits).
@@ -34,10 +34,16 @@ from ncode_core.feature_extractors import (  # noqa: E402
 )
 from ncode_core.metrics import latent_clustering_accuracy  # noqa: E402
 from ncode_core.registry import TASKS  # noqa: E402
+from ncode_core.tasks.autoencoding import PAPER_GMM_CLUSTERING  # noqa: E402
 from ncode_core.sampling import fit_gmm, sample_images  # noqa: E402
 from ncode_core.training import Trainer  # noqa: E402
 
-PAPER_CLUSTERING_MNIST = {"autoncode": "86.02", "ae": "81.2", "vae": "83.2"}
+
+
+def paper_clustering(task: str, model: str) -> str:
+    """The paper's GMM clustering accuracy (%) of ``model`` on ``task``'s dataset, or "-"."""
+    column = TASKS[task].paper_scores.get(PAPER_GMM_CLUSTERING, {})
+    return f"{column[model]:g}" if model in column else "-"
 
 
 def train(task: str, model: str, args: argparse.Namespace,
@@ -132,7 +138,7 @@ def print_results(results: dict, args: argparse.Namespace) -> None:
         rows.append([name, result["params"], f"{result['test_mse']:.4f}",
                      f"{result['frechet']['value']:.3f}", f"{100 * result['clustering']:.2f}",
                      "-" if tsne is None else f"{100 * tsne:.2f}",
-                     PAPER_CLUSTERING_MNIST.get(name, "-") if args.task == "mnist_ae" else "-",
+                     paper_clustering(args.task, name),
                      f"{result['nfe_forward']:.0f}", f"{result['train_s']:.0f}"])
     print(f"\n{args.task} {' '.join(args.task_set)}: {args.steps} steps of batch 64, "
           f"n_train {args.n_train}, n_test {args.n_test}; GMM {args.components} components "

@@ -107,13 +107,21 @@ from ncode_core.pretrained import (
     read_manifest,
     verify_pretrained,
 )
+from ncode_core.data import DataError
+from ncode_core.latent_scores import LatentScores, score_latents
 from ncode_core.latent_paths import (
+    INTERPOLATION_MODES,
+    TrajectoryProjection,
     decode_interpolation,
     interpolate_latents,
     orbit_reconstructions,
+    project_trajectories,
+    trajectory_view,
 )
 from ncode_core.metrics import (
     FrechetScore,
+    LatentClustering,
+    cluster_latents,
     clustering_accuracy,
     frechet_distance,
     latent_clustering_accuracy,
@@ -147,6 +155,7 @@ from ncode_core.tasks.memorization import (
 )
 from ncode_core.sampling import (
     GMM_COVARIANCE_TYPES,
+    MAX_COMPONENTS,
     component_sweep,
     fit_gmm,
     fit_kde,
@@ -178,6 +187,7 @@ from ncode_core.viz import (
 )
 from ncode_core.runtime import set_threads
 from ncode_core.tasks.images import IMAGES_PAGE
+from ncode_core.tasks.autoencoding import LATENT_FLOWS_PAGE
 from ncode_core.tasks import ImageConfig, ImageTask, LabUI, TaskUI, TourStep, vanderpol_reference
 from ncode_core.training import DivergenceError, EarlyStopping, FitResult, Trainer, fit
 
@@ -214,6 +224,7 @@ __all__ = [
     "FitResult",
     "FlowModel",
     "IMAGES_PAGE",
+    "LATENT_FLOWS_PAGE",
     "ImageConfig",
     "ImageTrace",
     "ImageTask",
@@ -339,4 +350,14 @@ __all__ = [
     "vanderpol_reference",
     "vector_field",
     "verify_pretrained",
+    "INTERPOLATION_MODES",
+    "TrajectoryProjection",
+    "project_trajectories",
+    "trajectory_view",
+    "LatentClustering",
+    "cluster_latents",
+    "MAX_COMPONENTS",
+    "DataError",
+    "LatentScores",
+    "score_latents",
 ]

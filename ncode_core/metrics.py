@@ -128,6 +128,34 @@ def latent_clustering_accuracy(latents: Any, labels: Any, n_clusters: int = 10, 
     return clustering_accuracy(labels, gmm_cluster_labels(points, n_clusters, seed))
 
 
+@dataclass(frozen=True)
+class LatentClustering:
+    """Clusters of latents and how well they match the classes (Fig. A.10, A.11).
+
+    ``embedding (N, 2)``: the t-SNE of the latents; ``clusters (N,)``: the 10-component GMM
+    cluster of each latent (fitted on the latents themselves, C.7); ``accuracy``: their
+    clustering accuracy; ``tsne_clusters (N,)`` and ``tsne_accuracy``: the same GMM fitted on
+    the 2-D embedding instead.
+    """
+
+    embedding: np.ndarray
+    clusters: np.ndarray
+    accuracy: float
+    tsne_clusters: np.ndarray
+    tsne_accuracy: float
+
+
+def cluster_latents(latents: Any, labels: Any, n_clusters: int = 10,
+                    seed: int = 0) -> LatentClustering:
+    """GMM clusters of latents ``(N, D)`` and of their t-SNE embedding, scored against the
+    true labels ``(N,)`` by :func:`clustering_accuracy`."""
+    embedding = tsne_embedding(latents, seed)
+    clusters = gmm_cluster_labels(latents, n_clusters, seed)
+    tsne_clusters = gmm_cluster_labels(embedding, n_clusters, seed)
+    return LatentClustering(embedding, clusters, clustering_accuracy(labels, clusters),
+                            tsne_clusters, clustering_accuracy(labels, tsne_clusters))
+
+
 def nearest_neighbours(queries: Any, reference: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(Q, k)`` into ``reference (N, D)`` of the k nearest rows (Euclidean) to each
     query ``(Q, D)``, and their distances ``(Q, k)``, nearest first."""

@@ -48,6 +48,11 @@ rows = [
      "beside another image's with their difference; Table 1 with the paper's numbers beside "
      "finished jobs" if image_entries else "Table 1 with the paper's numbers beside finished "
      "jobs (build the pretrained image classifiers to inspect one)"),
+    (":material/blur_on: **Latent flows**", "AutoN-CODE (Sec. 4.4-4.5) with the AE and VAE "
+     "beside it, pretrained: a test image's latent orbit x(t) among 200 others (PCA), decoded "
+     "along the orbit, its sparse theta; images sampled from a Gaussian mixture fitted to each "
+     "model's latents; linear and spherical interpolations; t-SNE clusters with their "
+     "clustering accuracy; Table 2's layout with the paper's scores"),
     (":material/share: **Share and export**", "a link that restores the lab's settings, "
      "figures as PNG / HTML, the model as a checkpoint for `python -m ncode_core eval`, "
      "metrics as CSV"),

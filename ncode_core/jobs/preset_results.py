@@ -31,7 +31,9 @@ def preset_results(store: JobStore, name: str) -> list[dict[str, Any]]:
     metrics the mean over finished seeds (``None`` when none finished) and ``<metric>_std``
     (sample standard deviation, ``None`` below two seeds); the budget: ``steps`` (largest step
     count reached), ``wall_s`` (mean seconds from the last start to the end: a resumed job's
-    earlier attempts are not counted), ``device`` (the devices the runs used, comma-separated);
+    earlier attempts are not counted), ``device`` (the devices the runs used,
+    comma-separated); ``checkpoint`` (the newest finished job's last checkpoint, for scores
+    computed afterwards; ``None`` when none finished);
     and the paper's: ``paper`` (how the paper states it, with its source), ``paper_metric`` and
     ``paper_value`` (``None`` where the paper reports no number for the row).
 
@@ -55,6 +57,8 @@ def preset_results(store: JobStore, name: str) -> list[dict[str, Any]]:
         row["wall_s"] = _mean([_wall_s(job) for job in done if job.started_at and job.finished_at])
         row["device"] = ", ".join(sorted({str(job.result.get("device", job.spec.get("device")))
                                           for job in done})) or None
+        newest = max(done, key=lambda job: job.finished_at or 0.0, default=None)
+        row["checkpoint"] = newest.checkpoint if newest else None
         paper = entry.paper
         row["paper"] = f"{paper.text} ({paper.source})" if paper else None
         row["paper_metric"] = paper.metric if paper else None

@@ -28,6 +28,14 @@ from ncode_core.tasks.base import Task
 from ncode_core.tasks.ui import TaskUI
 
 
+LATENT_FLOWS_PAGE = "latent_flows"  # the url path of the dashboard's Latent flows page
+
+# Names of the paper's scores (``AutoencodingTask.paper_scores`` keys) that appear on several
+# datasets; benchmarks look them up by these.
+PAPER_GMM_CLUSTERING = "clustering accuracy % (10-component GMM; Fig. A.10)"
+PAPER_TSNE_CLUSTERING = "clustering accuracy % (t-SNE, then GMM; Fig. A.10)"
+
+
 def first_images(split: ImageSplit, count: int | None) -> ImageSplit:
     """The first ``count`` images of ``split`` (all when None); a view, no copy."""
     if count is None or count >= len(split):
@@ -64,6 +72,9 @@ class AutoencodingTask(Task):
     metric_names = ("test_mse",)
     dataset: ClassVar[str] = ""
     architecture: ClassVar[Architecture]
+    # The paper's scores on this dataset: score name (with unit and source) -> family -> value
+    # as printed. Result tables and benchmarks read them here, so each is typed once.
+    paper_scores: ClassVar[dict[str, dict[str, float]]] = {}
     eval_batch_size = 500
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -109,11 +120,22 @@ class AutoencodingTask(Task):
             loss = loss + kl_term
         return loss, metrics
 
+    def test_inputs(self, index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Test images ``(B, C, H, W)``, labels ``(B,)`` and AutoN-CODE's evaluation x(0)
+        ``(B, m)`` (rows of :func:`evaluation_x0`, so a view of image i flows from the same
+        x(0) as its score) for indices ``index (B,)`` into the test split."""
+        images, labels = self.images(self.test_split, index)
+        x0 = evaluation_x0(len(self.test_split), self.latent_dim, self.config.x0_seed)
+        return images, labels, x0[index].to(images)
+
     @torch.no_grad()
-    def encode(self, model: Autoencoder, split: ImageSplit) -> tuple[Tensor, Tensor]:
-        """Latents ``(N, m)`` of every image of ``split`` (AutoN-CODE from the seeded per-image
-        x(0) of :func:`evaluation_x0`) and labels ``(N,)``, in evaluation batches."""
+    def encode(self, model: Autoencoder, split: ImageSplit,
+               count: int | None = None) -> tuple[Tensor, Tensor]:
+        """Latents ``(N, m)`` of the first ``count`` images of ``split`` (all when None;
+        AutoN-CODE from the seeded per-image x(0) of :func:`evaluation_x0`) and labels
+        ``(N,)``, in evaluation batches."""
         model.eval()
+        split = first_images(split, count)
         x0 = evaluation_x0(len(split), model.latent_dim, self.config.x0_seed)
         latents, labels = [], []
         for index in torch.split(torch.arange(len(split)), self.eval_batch_size):
@@ -142,7 +164,8 @@ class DigitsAutoencodingTask(AutoencodingTask):
     """Bundled 8x8 digits (not in the paper): MNIST's MLP shrunk, latent 10; fast runs/tests."""
 
     name = "digits_ae"
-    ui = TaskUI(label="Digits autoencoding (8x8)", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="Digits autoencoding (8x8)", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "digits"
     architecture = ARCHITECTURES["digits"]
     description = "8x8 digits autoencoding (small stand-in for mnist_ae; latent 10)"
@@ -152,9 +175,14 @@ class MnistAutoencodingTask(AutoencodingTask):
     """MNIST (Table A.1: MLP 400, latent 25)."""
 
     name = "mnist_ae"
-    ui = TaskUI(label="MNIST autoencoding", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="MNIST autoencoding", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "mnist"
     architecture = ARCHITECTURES["mnist"]
+    paper_scores = {
+        PAPER_GMM_CLUSTERING: {"autoncode": 86.02, "ae": 81.2, "vae": 83.2},
+        PAPER_TSNE_CLUSTERING: {"autoncode": 97.26},
+    }
     description = "MNIST autoencoding (Sec. 4.4, Table A.1: latent 25): AutoN-CODE vs AE vs VAE"
 
 
@@ -162,7 +190,15 @@ class Cifar10AutoencodingTask(AutoencodingTask):
     """CIFAR-10 (Table A.1: conv 4x4, latent 128); needs the dataset under the data root."""
 
     name = "cifar10_ae"
-    ui = TaskUI(label="CIFAR-10 autoencoding", primary_metric="test_mse", higher_is_better=False)
+    ui = TaskUI(label="CIFAR-10 autoencoding", primary_metric="test_mse",
+                higher_is_better=False, page=LATENT_FLOWS_PAGE)
     dataset = "cifar10"
     architecture = ARCHITECTURES["cifar10"]
+    paper_scores = {
+        "FID, 100-component GMM; VAE: its prior (Table 2)":
+            {"autoncode": 34.90, "ae": 73.24, "vae": 105.45},
+        "FID, 1000-component GMM (Table 2)": {"autoncode": 24.19, "ae": 55.55},
+        PAPER_GMM_CLUSTERING: {"autoncode": 33.31, "ae": 31.4, "vae": 29.1},
+        PAPER_TSNE_CLUSTERING: {"autoncode": 27.00},
+    }
     description = "CIFAR-10 autoencoding (Table 2: conv, latent 128; data from a data root)"

@@ -214,3 +214,16 @@ def test_a_refused_hand_over_fails_that_job_and_the_unsent_ones(runs, monkeypatc
     assert [job.status for job in stored] == ["queued", "failed", "failed", "failed"]
     assert all("cluster went away" in job.error for job in stored[1:])
     assert f"jobs {stored[1].id}, {stored[2].id}, {stored[3].id}" in str(caught.value)
+
+
+def test_results_name_the_newest_finished_checkpoint(runs, tmp_path):
+    jobs = nc.submit_preset("table2-mnist", steps=4, runs_dir=runs)
+    with nc.JobStore(runs) as store:
+        for job, name in zip(jobs[:2], ("first.pt", "second.pt")):  # autoncode's, then ae's
+            store.claim_next("test-worker")
+            store.record_checkpoint(job.id, 4, tmp_path / name)
+            store.finish(job.id, "succeeded", result={"steps": 4, "test_mse": 0.1})
+        rows = {row["entry"]: row for row in nc.preset_results(store, "table2-mnist")}
+    assert rows["autoncode"]["checkpoint"] == str(tmp_path / "first.pt")
+    assert rows["ae"]["checkpoint"] == str(tmp_path / "second.pt")
+    assert rows["vae"]["checkpoint"] is None

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 import ncode_core as nc
 
@@ -138,3 +139,37 @@ def test_plain_run_config_recipe_builds_a_task_without_lab_settings(tmp_path, mo
     assert set(entry["metrics"]) >= {"bit_error", "degraded_bit_error"}
     payload = nc.load_pretrained(tmp_path, "memorization-ncode_closed")
     assert payload["config"].solver.method == "rk4"
+
+
+AUTOENCODER_ENTRIES = [f"{task}-{model}" for task in ("digits_ae", "mnist_ae")
+                       for model in ("autoncode", "ae", "vae")]
+
+
+@pytest.mark.parametrize("name", AUTOENCODER_ENTRIES)
+def test_autoencoder_entries_verify_load_and_carry_computed_scores(name):
+    """The Latent flows page's checkpoints: hash-verified, weights only (no optimiser state),
+    float32, with the test MSE and clustering accuracy the build computed."""
+    entry = next(e for e in shipped_entries() if e["name"] == name)
+    payload = nc.load_pretrained(PRETRAINED, name)
+    assert (payload["task"], payload["model"]) == tuple(name.split("-"))
+    assert payload.get("optimizer") is None
+    assert all(t.dtype == torch.float32 for t in payload["state_dict"].values()
+               if t.is_floating_point())
+    assert {"test_mse", "test_clustering_accuracy", "clustering_images"} <= set(entry["metrics"])
+    assert 0 < entry["metrics"]["test_clustering_accuracy"] <= 1
+    assert entry["bytes"] < 4_000_000
+
+
+def test_autoencoder_recipe_builds_weights_only_with_clustering(tmp_path, monkeypatch):
+    """A digits autoencoder recipe at 3 steps: the file holds no optimiser state and the entry
+    a clustering accuracy computed on the test latents."""
+    build = load_build_script()
+    recipe = build.RECIPES["digits_ae-ae"]
+    tiny = build.RunRecipe({**recipe.config, "task_cfg": {"n_train": 64, "n_test": 40}}, 3,
+                           recipe.weights_only, recipe.scores)
+    monkeypatch.setattr(build, "RECIPES", {"digits_ae-ae": tiny})
+    assert build.main(["--out", str(tmp_path)]) == 0
+    [entry] = nc.read_manifest(tmp_path)
+    assert entry["metrics"]["clustering_images"] == 40
+    assert 0 < entry["metrics"]["test_clustering_accuracy"] <= 1
+    assert nc.load_pretrained(tmp_path, "digits_ae-ae").get("optimizer") is None
