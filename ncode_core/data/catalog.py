@@ -124,8 +124,9 @@ def _torchvision_opener(class_name: str) -> DatasetOpener:
 
 
 def _open_celeba(root: Path, split: str, transform: Any) -> Dataset:
-    return torchvision_dataset("CelebA")(root=str(root), split=split, transform=transform,
-                                         download=False)
+    # Images only (items: (image, None)): no task here reads CelebA's annotations.
+    return torchvision_dataset("CelebA")(root=str(root), split=split, target_type=[],
+                                         transform=transform, download=False)
 
 
 def _idx_files(folder: str, sha256: dict[str, str]) -> tuple[ExpectedFile, ...]:
