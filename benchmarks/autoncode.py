@@ -4,12 +4,15 @@ For each model: train ``--steps`` Adam steps (lr 1e-3 halved when the mean train
 ``--window``-step window stops improving, batch 64, C.4), then report the test reconstruction
 MSE, the domain Frechet distance of ``--generated`` images decoded from a ``--components``-component GMM
 fitted to the training latents (features of a small MNIST classifier: not FID), and the
-clustering accuracy of a 10-component GMM on the test latents (optionally after t-SNE). The
-paper's numbers are printed beside ours; it reports FID on CIFAR-10/CelebA only, and MNIST
-clustering accuracies (``MnistAutoencodingTask.paper_scores``).
+clustering accuracy of a 10-component GMM on the test latents (optionally after t-SNE). With
+``--fid N``, also the real FID (Inception-V3 pool3 through torchmetrics) of the first N generated
+images against the first N test images, and the real-vs-real floor: test images N..2N-1
+against the same first N. The paper's numbers are printed beside ours; it reports FID on
+CIFAR-10/CelebA only, and MNIST clustering accuracies (``MnistAutoencodingTask.paper_scores``).
 
 Run: nice -n 10 .venv/bin/python benchmarks/autoncode.py [--steps 3000] [--n-train 60000]
-(data: ``python -m ncode_core data fetch mnist``; ``--task digits_ae`` runs on bundled digits).
+[--fid 500] (data: ``python -m ncode_core data fetch mnist``, FID weights:
+``python -m ncode_core data fetch inception``; ``--task digits_ae`` runs on bundled digits).
 """
 
 from __future__ import annotations
@@ -26,12 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._timing import print_table  # noqa: E402
 from ncode_core.config import apply_overrides  # noqa: E402
 from ncode_core.feature_extractors import (  # noqa: E402
-    FeatureExtractorUnavailable,
     classifier_accuracy,
     domain_frechet_distance,
-    frechet_inception_distance,
     train_domain_classifier,
 )
+from ncode_core.inception import FeatureExtractorUnavailable, InceptionFID  # noqa: E402
 from ncode_core.metrics import latent_clustering_accuracy  # noqa: E402
 from ncode_core.registry import TASKS  # noqa: E402
 from ncode_core.tasks.autoencoding import PAPER_GMM_CLUSTERING  # noqa: E402
@@ -68,8 +70,10 @@ def train(task: str, model: str, args: argparse.Namespace,
     return trainer, summary
 
 
-def score(trainer: Trainer, classifier, args: argparse.Namespace) -> dict:
-    """Reconstruction MSE, domain Frechet distance of GMM samples, clustering accuracy."""
+def score(trainer: Trainer, classifier, fid: InceptionFID | None,
+          args: argparse.Namespace) -> dict:
+    """Reconstruction MSE, domain Frechet distance of GMM samples, clustering accuracy, and
+    the FID of the first ``--fid`` samples when ``fid`` holds the real statistics."""
     task, model = trainer.task, trainer.model
     evaluation = trainer.evaluate()
     train_latents, _ = task.encode(model, task.train_split)
@@ -83,11 +87,30 @@ def score(trainer: Trainer, classifier, args: argparse.Namespace) -> dict:
     if args.tsne:
         result["clustering_tsne"] = latent_clustering_accuracy(test_latents, test_labels, 10,
                                                                args.seed, use_tsne=True)
-    try:
-        result["fid"] = frechet_inception_distance(real, generated).to_dict()
-    except FeatureExtractorUnavailable as error:
-        result["fid"] = f"not computed: {error}"
+    if fid is not None:
+        started = time.perf_counter()
+        result["fid"] = fid.score(generated[:args.fid]).to_dict()
+        result["fid_s"] = time.perf_counter() - started
     return result
+
+
+def real_fid(args: argparse.Namespace, trainer: Trainer) -> tuple[InceptionFID | None, dict]:
+    """The FID scorer holding the first ``--fid`` test images' statistics and the
+    real-vs-real floor (test images N..2N-1), or None and the reason it was not computed."""
+    if args.fid == 0:
+        return None, {"fid": "not requested (--fid N)"}
+    split = trainer.task.test_split
+    if len(split) < 2 * args.fid or args.generated < args.fid:
+        raise SystemExit(f"--fid {args.fid}: needs --n-test >= {2 * args.fid} (real set and "
+                         f"floor) and --generated >= {args.fid}")
+    try:
+        fid = InceptionFID()
+    except FeatureExtractorUnavailable as error:
+        return None, {"fid": f"not computed: {error}"}
+    started = time.perf_counter()
+    fid.add_real(split.batch(torch.arange(args.fid))[0])
+    floor = fid.score(split.batch(torch.arange(args.fid, 2 * args.fid))[0])
+    return fid, {"fid_floor": floor.to_dict(), "fid_floor_s": time.perf_counter() - started}
 
 
 def main() -> None:
@@ -107,11 +130,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--task-set", action="append", default=[], metavar="KEY=VALUE",
                         help="task setting, e.g. theta_row_norm=0.5 (repeatable)")
+    parser.add_argument("--fid", type=int, default=0, metavar="N",
+                        help="also the real FID of N samples vs N test images (Inception-V3, "
+                             "about 1 s per image on a loaded CPU); 0: not computed")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    results, classifier = {}, None
+    results, classifier, fid, fid_summary = {}, None, None, {}
     for name in args.models:
         family = "ae" if name == "ae2x" else name
         # ae2x: twice Table A.1's latent size (Fig. A.7), parameter-matched with the VAE's head
@@ -122,22 +148,26 @@ def main() -> None:
                                                  seed=args.seed)
             accuracy = classifier_accuracy(classifier, trainer.task.test_split)
             print(f"domain classifier test accuracy {accuracy:.4f}", flush=True)
-        results[name] = {**summary, **score(trainer, classifier, args)}
+            fid, fid_summary = real_fid(args, trainer)
+            print(json.dumps(fid_summary, default=str), flush=True)
+        results[name] = {**summary, **score(trainer, classifier, fid, args)}
         print(name, json.dumps(results[name], default=str), flush=True)
-    print_results(results, args)
+    print_results(results, fid_summary, args)
     if args.json:
         args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)},
-                                         "results": results}, indent=2, default=str))
+                                         "fid": fid_summary, "results": results},
+                                        indent=2, default=str))
 
 
-def print_results(results: dict, args: argparse.Namespace) -> None:
+def print_results(results: dict, fid_summary: dict, args: argparse.Namespace) -> None:
     """The table, with the budget it was measured at and the paper's clustering numbers."""
-    rows = []
+    rows, fid_column = [], "fid" in next(iter(results.values()))
     for name, result in results.items():
         tsne = result.get("clustering_tsne")
         rows.append([name, result["params"], f"{result['test_mse']:.4f}",
                      f"{result['frechet']['value']:.3f}", f"{100 * result['clustering']:.2f}",
                      "-" if tsne is None else f"{100 * tsne:.2f}",
+                     *([f"{result['fid']['value']:.2f}"] if fid_column else []),
                      paper_clustering(args.task, name),
                      f"{result['nfe_forward']:.0f}", f"{result['train_s']:.0f}"])
     print(f"\n{args.task} {' '.join(args.task_set)}: {args.steps} steps of batch 64, "
@@ -145,10 +175,17 @@ def print_results(results: dict, args: argparse.Namespace) -> None:
           f"({args.covariance}) on train latents, {args.generated} generated vs {args.n_test} "
           f"test images; seed {args.seed}")
     print_table(["model", "params", "test MSE", "domain FD", "clust %", "t-SNE clust %",
+                 *([f"FID (N={args.fid})"] if fid_column else []),
                  "paper clust %", "NFE fwd", "train s (under load)"], rows)
-    fid = next(iter(results.values()))["fid"]
-    print("domain FD: Frechet distance of a small classifier's penultimate features, not FID. "
-          "FID: " + (fid if isinstance(fid, str) else "see the JSON"))
+    print("domain FD: Frechet distance of a small classifier's penultimate features, not FID.")
+    if fid_column:
+        floor = fid_summary["fid_floor"]
+        print(f"FID: {floor['extractor']} (weights sha256 {floor['weights_sha256'][:12]}...), "
+              f"{args.fid} GMM samples vs the first {args.fid} test images; real-vs-real floor "
+              f"(test images {args.fid}..{2 * args.fid - 1}): {floor['value']:.2f}. Resize: "
+              f"{floor['resize_rule']}.")
+    else:
+        print(f"FID: {fid_summary['fid']}")
 
 
 if __name__ == "__main__":

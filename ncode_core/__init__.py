@@ -37,18 +37,18 @@ from ncode_core.config import (
     apply_overrides,
 )
 from ncode_core.drawn_digit import digit_from_drawing
-from ncode_core.feature_extractors import (
-    FeatureExtractorUnavailable,
-    domain_frechet_distance,
-    frechet_inception_distance,
-    train_domain_classifier,
-)
+from ncode_core.feature_extractors import domain_frechet_distance, train_domain_classifier
 from ncode_core.image_trace import (
     ImageTrace,
     image_trace,
     integration_times,
     kernel_difference,
     held_out_image,
+)
+from ncode_core.inception import (
+    FeatureExtractorUnavailable,
+    InceptionFID,
+    frechet_inception_distance,
 )
 from ncode_core.integrate import SolverError, solve
 from ncode_core.jobs import (
@@ -215,6 +215,7 @@ __all__ = [
     "EXECUTORS",
     "EarlyStopping",
     "FeatureExtractorUnavailable",
+    "InceptionFID",
     "FieldBuilder",
     "Equilibria",
     "FieldMovie",

@@ -1,4 +1,4 @@
-"""CLI commands ``data list`` and ``data fetch NAME``."""
+"""CLI commands ``data list`` and ``data fetch NAME`` (the datasets and the FID weights)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from ncode_core.data import DATASETS, data_root, dataset_spec, dataset_status, f
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``data list`` and ``data fetch`` to the CLI."""
-    data = subparsers.add_parser("data", help="datasets: what is present, and fetching them")
+    data = subparsers.add_parser("data", help="datasets and the FID weights: what is present, "
+                                              "and fetching them")
     actions = data.add_subparsers(dest="data_command", required=True)
 
     listing = actions.add_parser("list", help="datasets present under the data root, with hashes")
     _common_flags(listing)
     listing.set_defaults(handler=run_list)
 
-    fetch = actions.add_parser("fetch", help="provide a dataset under the data root (checksummed)")
+    fetch = actions.add_parser("fetch", help="provide a dataset (or the FID weights: inception) "
+                                             "under the data root (checksummed)")
     fetch.add_argument("name", help=f"one of {', '.join(DATASETS)}")
     _common_flags(fetch)
     fetch.set_defaults(handler=run_fetch)

@@ -27,6 +27,7 @@ from ncode_core.models import FLOW_MODELS, ODERNN, LSTMBaseline, TaskModel, para
 from ncode_core.models.autoencoders import AUTOENCODER_MODELS
 from ncode_core.tasks import (
     AnnuliTask,
+    CelebaAutoencodingTask,
     Cifar10AutoencodingTask,
     CIFAR10Task,
     DigitsAutoencodingTask,
@@ -50,7 +51,7 @@ TASKS: dict[str, type[Task]] = {
     cls.name: cls for cls in (ReflectionTask, AnnuliTask, VanDerPolTask, MemorizationTask,
                               DigitsTask, MNISTTask, FashionMNISTTask, CIFAR10Task,
                               DigitsAutoencodingTask, MnistAutoencodingTask,
-                              Cifar10AutoencodingTask)
+                              Cifar10AutoencodingTask, CelebaAutoencodingTask)
 }
 TASK_CONFIGS: dict[str, type[StrictModel]] = {
     name: cls.config_model for name, cls in TASKS.items()

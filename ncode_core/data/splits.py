@@ -3,6 +3,7 @@ float batches in [0, 1] on demand (4x less memory than float32 and no DataLoader
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +20,24 @@ DIGITS_TEST_SIZE = 360
 DIGITS_SPLIT_SEED = 0
 
 
+class BatchedSplit:
+    """One pass over a split in batches, for any split with ``__len__`` and
+    ``batch(index (B,), device) -> (images (B, C, H, W), labels (B,))``."""
+
+    def batches(self, batch_size: int, *, shuffle: bool = False,
+                generator: torch.Generator | None = None,
+                device: torch.device | str | None = None) -> Iterator[tuple[Tensor, Tensor]]:
+        """One pass over the split in batches of ``batch_size`` (the last may be smaller), in a
+        random order drawn from ``generator`` when ``shuffle``."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size: must be >= 1 (got {batch_size})")
+        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
+        for start in range(0, len(self), batch_size):
+            yield self.batch(order[start:start + batch_size], device)
+
+
 @dataclass(frozen=True)
-class ImageSplit:
+class ImageSplit(BatchedSplit):
     """One split of a labelled image dataset.
 
     images: (N, C, H, W) uint8, pixel values 0..max_value; labels: (N,) int64 class indices;
@@ -49,16 +66,11 @@ class ImageSplit:
         images = self.images[index].to(device).float().div_(self.max_value)
         return images, self.labels[index].to(device)
 
-    def batches(self, batch_size: int, *, shuffle: bool = False,
-                generator: torch.Generator | None = None,
-                device: torch.device | str | None = None) -> Iterator[tuple[Tensor, Tensor]]:
-        """One pass over the split in batches of ``batch_size`` (the last may be smaller), in a
-        random order drawn from ``generator`` when ``shuffle``."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size: must be >= 1 (got {batch_size})")
-        order = torch.randperm(len(self), generator=generator) if shuffle else torch.arange(len(self))
-        for start in range(0, len(self), batch_size):
-            yield self.batch(order[start:start + batch_size], device)
+    def first(self, count: int | None) -> ImageSplit:
+        """The first ``count`` images (all when None); a view, no copy."""
+        if count is None or count >= len(self):
+            return self
+        return dataclasses.replace(self, images=self.images[:count], labels=self.labels[:count])
 
 
 def split_from_torchvision(name: str, split: str, dataset: Any) -> ImageSplit:

@@ -3,6 +3,7 @@
 from ncode_core.tasks.annuli import AnnuliTask, sample_annuli
 from ncode_core.tasks.autoencoding import (
     AutoencodingTask,
+    CelebaAutoencodingTask,
     Cifar10AutoencodingTask,
     DigitsAutoencodingTask,
     MnistAutoencodingTask,
@@ -33,6 +34,7 @@ __all__ = [
     "FractionSplit",
     "MemorizationTask",
     "AutoencodingTask",
+    "CelebaAutoencodingTask",
     "Cifar10AutoencodingTask",
     "DigitsAutoencodingTask",
     "MnistAutoencodingTask",

