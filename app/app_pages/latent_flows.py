@@ -15,7 +15,8 @@ from app.components import latent_figures as F
 from app.components.table2 import table2_section
 
 ORBIT_TIMES = 8  # images in the decoded-orbit strip
-FIT_IMAGES = 10_000  # training latents the GMM is fitted to (all of a smaller split)
+FIT_IMAGES = 2000  # default training latents the GMM is fitted to: the page opens fast (a full-
+# covariance fit costs about linearly in them); the user can fit up to the whole training split
 SAMPLES = 64  # GMM-sampled images per model
 CLUSTER_IMAGES = 1000  # test latents behind the t-SNE view
 
@@ -105,13 +106,15 @@ st.caption(f"Non-zeros per row: {nonzeros.min()} to {nonzeros.max()}; row norms 
                                         for m, t in trainers.items()) + ".")
 
 st.subheader("Images sampled from a Gaussian mixture fitted to the latents")
-left, middle, right = st.columns([1, 1, 1])
+left, middle, fitted, right = st.columns([1, 1, 1, 1])
 components = left.number_input("Components", 1, nc.MAX_COMPONENTS, 10, key="lf_components")
 covariance = middle.selectbox("Covariance type", nc.GMM_COVARIANCE_TYPES, key="lf_covariance")
+fit_images = int(fitted.number_input(
+    "Training latents fitted", 1, len(task.train_split), min(FIT_IMAGES, len(task.train_split)),
+    step=1000, key="lf_fit_images", help="The first N training images' latents; more is slower."))
 if right.button("Resample", key="lf_resample"):
     st.session_state["lf_seed"] = st.session_state.get("lf_seed", 0) + 1
 seed = st.session_state.get("lf_seed", 0)
-fit_images = min(FIT_IMAGES, len(task.train_split))
 grids = st.columns(len(trainers))
 for column, model in zip(grids, trainers):
     try:
@@ -142,18 +145,21 @@ for model, trainer in trainers.items():
 
 st.subheader("Clusters of the latent codes")
 images_clustered = min(CLUSTER_IMAGES, count)
-clustering, cluster_labels = resources.latent_clusters(*key[flow_model], images_clustered)
-left, right = st.columns(2)
-left.metric("clustering accuracy (GMM on the latents)", f"{clustering.accuracy:.1%}")
-right.metric("clustering accuracy (GMM on the t-SNE)", f"{clustering.tsne_accuracy:.1%}")
-left.plotly_chart(F.embedding_figure(clustering.embedding, clustering.clusters,
-                                     "t-SNE of the latents, coloured by GMM cluster", "cluster"),
-                  key="lf_tsne_clusters")
-right.plotly_chart(F.embedding_figure(clustering.embedding, cluster_labels,
-                                      "t-SNE of the latents, coloured by true label", "label"),
-                   key="lf_tsne_labels")
-st.caption(f"{label[flow_model]}'s codes x(T) of the first {images_clustered:,} test images; "
-           "10-component full-covariance GMMs; accuracy after the best one-to-one matching of "
-           "clusters to labels (Hungarian).")
+# The t-SNE and two GMM fits take tens of seconds on a CPU: computed on request, then cached.
+if st.toggle(f"Compute the t-SNE and the clusters of {images_clustered:,} test codes",
+             key="lf_clusters_on"):
+    clustering, cluster_labels = resources.latent_clusters(*key[flow_model], images_clustered)
+    left, right = st.columns(2)
+    left.metric("clustering accuracy (GMM on the latents)", f"{clustering.accuracy:.1%}")
+    right.metric("clustering accuracy (GMM on the t-SNE)", f"{clustering.tsne_accuracy:.1%}")
+    left.plotly_chart(F.embedding_figure(
+        clustering.embedding, clustering.clusters,
+        "t-SNE of the latents, coloured by GMM cluster", "cluster"), key="lf_tsne_clusters")
+    right.plotly_chart(F.embedding_figure(clustering.embedding, cluster_labels,
+                                          "t-SNE of the latents, coloured by true label", "label"),
+                       key="lf_tsne_labels")
+    st.caption(f"{label[flow_model]}'s codes x(T) of the first {images_clustered:,} test images; "
+               "10-component full-covariance GMMs; accuracy after the best one-to-one matching of "
+               "clusters to labels (Hungarian).")
 
 table2_section(tasks)

@@ -58,19 +58,27 @@ def test_mnist_entries_without_data_fall_back_to_digits_and_every_section_render
     for model, label in (("autoncode", "AutoN-CODE"), ("ae", "Autoencoder"), ("vae", "VAE")):
         expected = f"{ENTRIES[f'digits_ae-{model}']['metrics']['test_mse']:.4f}"
         assert metrics(at, f"{label}: test MSE") == [expected]
-    # orbits, decoded strip, theta, three sample grids, three interpolations, two t-SNE views
-    assert len(at.get("plotly_chart")) == 11
+    # orbits, decoded strip, theta, three sample grids, three interpolations; the t-SNE waits
+    assert len(at.get("plotly_chart")) == 9
+    assert not metrics(at, "clustering accuracy (GMM on the t-SNE)")
     orbits = chart(at, "x(t) on [0, 10] of test image 0")
     assert len(orbits["data"]) == 4  # other orbits, end points, the chosen orbit, x(0) / x(T)
     samples = chart(at, "AutoN-CODE: 64 samples")
     assert samples["data"][0]["type"] == "heatmap"
     theta = values(chart(at, "theta of test image 0")["data"][0]["z"])
     assert (np.isfinite(theta).sum(axis=1) == 2).all()  # two non-zeros per row, zeros blank
+    assert len(at.dataframe) == 3  # Table 2: MNIST (preset), CIFAR-10 and CelebA (paper only)
+
+
+def test_the_tsne_and_clusters_are_computed_on_request(no_data):
+    at = open_page("latent_flows")
+    at.toggle(key="lf_clusters_on").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 11  # the two t-SNE views join the page
     for label in ("clustering accuracy (GMM on the latents)",
                   "clustering accuracy (GMM on the t-SNE)"):
         value = float(metrics(at, label)[0].rstrip("%"))
         assert 0 < value <= 100
-    assert len(at.dataframe) == 2  # Table 2 for MNIST (preset) and CIFAR-10 (paper only)
 
 
 def test_refitting_and_resampling_change_the_samples(no_data):
