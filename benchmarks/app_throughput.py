@@ -6,6 +6,7 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
      .venv/bin/python benchmarks/app_throughput.py --render-only --rounds 3 --compare DIR
        (first render only; --compare alternates rounds between another checkout DIR, e.g.
         ``git worktree add DIR <commit before>``, and this one and prints before / after / ratio)
+     .venv/bin/python benchmarks/app_throughput.py --draw-only   (each view's draw time alone)
 
 * bare Trainer: ``Trainer.step()`` in a loop for the lab's own config (the settings' defaults),
   measured before and after the app run (the mean is the reference: the machine is shared);
@@ -22,6 +23,8 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   share (a new session's first run of the lab under AppTest). Targets: first chart < 2 s, all
   views < 4 s. Note that here the browser shares the server's 2 cores (and parses the 4.7 MB
   plotly bundle on them);
+* ``--draw-only``: each view's ``Plotly.newPlot`` time alone in headless Chromium (median of
+  7), its SVG paths and JSON size: the per-chart share of the browser's work;
 * 40 x 40 arrow field + streamlines: ``vector_field`` + ``streamlines`` + the plotly figure,
   median of 7 (and the JSON serialisation Streamlit adds). Target: < 300 ms.
 """
@@ -236,6 +239,50 @@ def server_render() -> float:
     return statistics.median(samples[1:])
 
 
+DRAW_SCRIPT = """async (spec) => {
+    const figure = JSON.parse(spec), box = document.getElementById('chart'), samples = [];
+    for (let i = 0; i < 8; i++) {
+        Plotly.purge(box);
+        const started = performance.now();
+        await Plotly.newPlot(box, figure.data, figure.layout);
+        samples.push(performance.now() - started);
+    }
+    return [samples.slice(1), box.querySelectorAll('path').length];
+}"""
+
+
+def draw_costs(config: dict) -> list[list[str]]:
+    """Per view of a fresh lab model (and the training curves after 5 steps): milliseconds
+    ``Plotly.newPlot`` takes in headless Chromium (plotly.py's own plotly.js, one chart alone
+    on a page, median of 7 after one warm-up), the SVG paths it draws and its JSON size. The
+    browser's share of the lab's first render, chart by chart, without the page around it."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+    from playwright.sync_api import sync_playwright
+
+    from app.components.controller import LiveTraining
+    from app.components.views import ViewOptions, build_view, main_metric, view_names
+
+    live = LiveTraining(config)
+    options = ViewOptions(samples=tuple(map(tuple, nc.TASKS[config["task"]].ui.lab.samples)))
+    charts = {name: build_view(live, name, options) for name in view_names(live)}
+    live.step(5)
+    charts["curves"] = figures.curves_figure(live.history, main_metric(live.task))
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.set_content("<div id='chart' style='width:700px;height:360px'></div>")
+        page.add_script_tag(content=get_plotlyjs())
+        for name, chart in charts.items():
+            spec = pio.to_json(chart, validate=False)
+            samples, paths = page.evaluate(DRAW_SCRIPT, spec)
+            rows.append([f"draw {name} (ms)", f"{statistics.median(samples):.0f}",
+                         f"{paths} SVG paths, {len(spec) / 1024:.0f} KB", ""])
+        browser.close()
+    return rows
+
+
 def field_cost(config: dict) -> tuple[float, float]:
     """Median seconds to build a 40 x 40 arrow field + streamlines figure, and to serialise it."""
     trainer = nc.Trainer(config, device="cpu")
@@ -260,6 +307,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="warm first renders (median)")
     parser.add_argument("--render-only", action="store_true",
                         help="measure only the lab's first render")
+    parser.add_argument("--draw-only", action="store_true",
+                        help="measure only how long the browser takes to draw each view")
     parser.add_argument("--rounds", type=int, default=1,
                         help="fresh servers (cold renders, median) for --render-only")
     parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
@@ -281,6 +330,10 @@ def main() -> int:
         print(f"{setting}; before: {args.compare}, after: {ROOT}")
         print_table(["measure", "before", "after", "after / before"],
                     comparison_rows(before, after))
+        return 0
+    if args.draw_only:
+        print(f"{setting.split(';')[0]}; one chart at a time, plotly.py's plotly.js")
+        print_table(["measure", "value", "detail", ""], draw_costs(config))
         return 0
     if args.render_only:
         app = render_rounds(ROOT, args.rounds, args.repeats)

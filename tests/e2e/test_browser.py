@@ -32,6 +32,8 @@ def shown_choice(page, key: str) -> str:
 def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     page.goto(f"{server}/lab", wait_until="domcontentloaded")
     page.locator(".st-key-lab_play button").wait_for(timeout=60_000)
+    # the sidebar's widgets can show after the main column's buttons on a loaded machine
+    page.locator(".st-key-w_task input").wait_for(timeout=60_000)
     # the lab opens on annuli with open-loop N-CODE; pick them explicitly anyway
     assert "Concentric annuli" in shown_choice(page, "w_task")
     page.locator(".st-key-w_model [role='combobox']").click()
