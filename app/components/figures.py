@@ -4,8 +4,8 @@ Many lines go into ONE trace with NaN separators (trajectories), never one trace
 never ``figure_factory.create_quiver`` (quadratic, see REFERENCE.md). The arrows and streamlines
 of a vector field, the thousands of pieces that are never hovered, go into ONE SVG path shape
 each: plotly.js draws every NaN-separated piece of a trace as its own SVG element (~900 per field
-picture), which made a field picture ~3x slower to draw in the browser (benchmarks/
-app_throughput.py). Every
+picture), which made a field picture 2-3x slower to draw in the browser
+(``benchmarks/app_throughput.py --draw-only``). Every
 figure sets ``uirevision`` so a user's zoom survives live updates. No ``template`` is set:
 copying one costs ~80 ms per figure, and Streamlit's theme styles the charts anyway.
 """
