@@ -31,9 +31,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def command(port: int) -> list[str]:
-    """The ``streamlit run`` command line for ``port`` (run it from ``ROOT``)."""
-    return [sys.executable, "-m", "streamlit", "run", str(ENTRY), "--server.port", str(port),
+def command(port: int, entry: Path = ENTRY) -> list[str]:
+    """The ``streamlit run`` command line for ``port`` (run it from the checkout of ``entry``)."""
+    return [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
             "--server.headless", "true"]
 
 
@@ -53,13 +53,16 @@ def wait_healthy(base_url: str, timeout_s: float, process: subprocess.Popen) -> 
 
 
 @contextlib.contextmanager
-def serve(timeout_s: float = 90.0, log_path: Path | None = None) -> Iterator[str]:
-    """Run the dashboard while the block runs; yields its base URL."""
+def serve(timeout_s: float = 90.0, log_path: Path | None = None,
+          root: Path = ROOT) -> Iterator[str]:
+    """Run the dashboard of the checkout at ``root`` (default: this one; benchmarks compare
+    two) while the block runs; yields its base URL."""
     port = free_port()
     env = {**os.environ, "NCODE_THREADS": os.environ.get("NCODE_THREADS", "1"),
            "PYTHONUNBUFFERED": "1"}
     log = open(log_path, "w") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=log,
+    process = subprocess.Popen(command(port, root / "app" / "streamlit_app.py"), cwd=root,
+                               env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:

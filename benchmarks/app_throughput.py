@@ -2,7 +2,11 @@
 and the cost of a 40 x 40 arrow field with streamlines.
 
 Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli --model ncode_open]
-     .venv/bin/python benchmarks/app_throughput.py --render-only [--repeats 5]   (first render only)
+     .venv/bin/python benchmarks/app_throughput.py --render-only [--repeats 5] [--rounds 3]
+     .venv/bin/python benchmarks/app_throughput.py --render-only --rounds 3 --compare DIR
+       (first render only; --compare alternates rounds between another checkout DIR, e.g.
+        ``git worktree add DIR <commit before>``, and this one and prints before / after / ratio)
+     .venv/bin/python benchmarks/app_throughput.py --draw-only   (each view's draw time alone)
 
 * bare Trainer: ``Trainer.step()`` in a loop for the lab's own config (the settings' defaults),
   measured before and after the app run (the mean is the reference: the machine is shared);
@@ -13,9 +17,14 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   drawn (the task's first main view, ``Task.ui.lab.main_views[0]``) and (b) every view chart drawn,
   in a new tab (a new Streamlit session), once on a cold server (the first session imports
   torch) and then warm (later tabs: the browser's cache holds the scripts; median of
-  ``--repeats``); plus the server's own share (a new session's first run of the lab under
-  AppTest). Targets: first chart < 2 s, all views < 4 s. Note that here the browser shares the
-  server's 2 cores (and parses the 4.7 MB plotly bundle on them);
+  ``--repeats``; cold: median over ``--rounds`` fresh servers and browsers), with the CPU
+  seconds the server and the browser spent until every chart was drawn (read from /proc:
+  other load stretches the wall times several-fold but these far less); plus the server's own
+  share (a new session's first run of the lab under AppTest). Targets: first chart < 2 s, all
+  views < 4 s. Note that here the browser shares the server's 2 cores (and parses the 4.7 MB
+  plotly bundle on them);
+* ``--draw-only``: each view's ``Plotly.newPlot`` time alone in headless Chromium (median of
+  7), its SVG paths and JSON size: the per-chart share of the browser's work;
 * 40 x 40 arrow field + streamlines: ``vector_field`` + ``streamlines`` + the plotly figure,
   median of 7 (and the JSON serialisation Streamlit adds). Target: < 300 ms.
 """
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import statistics
 import sys
@@ -60,37 +70,86 @@ def shown_steps(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
+def descendant_cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the live descendants of this process, by
+    kind: ``server`` (Python: the dashboard) and ``browser`` (Chromium's processes; Playwright's
+    node driver is left out). Read from Linux's /proc; empty elsewhere."""
+    tick, table = os.sysconf("SC_CLK_TCK"), {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1: stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    totals: dict[str, float] = {}
+    for pid, (parent, name, cpu) in table.items():
+        while parent in table and parent != os.getpid():
+            parent = table[parent][0]
+        if parent == os.getpid() and "node" not in name:
+            kind = "server" if "python" in name or "streamlit" in name else "browser"
+            totals[kind] = totals.get(kind, 0.0) + cpu
+    return totals
+
+
 def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
     """A new tab (new Streamlit session) on the lab; seconds until its controls show
     (``controls``), its first view chart is drawn (``first``) and every view chart is
-    (``all``)."""
+    (``all``), and the CPU seconds the server and the browser spent until then
+    (``server_cpu``, ``browser_cpu``: unlike the wall times, barely moved by other load)."""
     names = ordered_views(nc.TASKS[QUERY["task"]].ui, nc.MODELS[QUERY["model"]].controlled)
     page = context.new_page()
+    cpu = descendant_cpu_seconds()
     started = time.perf_counter()
     page.goto(f"{url}/lab?{'&'.join(f'{k}={v}' for k, v in QUERY.items())}")
-    page.locator(".st-key-lab_play button").wait_for(timeout=120_000)
+    page.locator(".st-key-lab_play button").wait_for(timeout=240_000)
     seconds = {"controls": time.perf_counter() - started}
     drawn = ".js-plotly-plot .main-svg"
-    page.locator(f".st-key-lab_{names[0]} {drawn}").first.wait_for(timeout=120_000)
+    page.locator(f".st-key-lab_{names[0]} {drawn}").first.wait_for(timeout=240_000)
     seconds["first"] = time.perf_counter() - started
     for name in names[1:]:
-        page.locator(f".st-key-lab_{name} {drawn}").first.wait_for(timeout=120_000)
+        page.locator(f".st-key-lab_{name} {drawn}").first.wait_for(timeout=240_000)
     seconds["all"] = time.perf_counter() - started
+    spent = descendant_cpu_seconds()
+    for kind in ("server", "browser"):
+        if kind in spent:
+            seconds[f"{kind}_cpu"] = spent[kind] - cpu.get(kind, 0.0)
     return page, seconds
 
 
-def render_measurements(context, url: str, repeats: int) -> tuple[dict[str, float], object]:
-    """Controls / first chart / all views on a fresh server (``*_cold``), then the median over
-    ``repeats`` new tabs (``*_warm``); returns the results and the last tab, still open."""
+def render_measurements(context, url: str,
+                        repeats: int) -> tuple[dict[str, float], list[dict[str, float]], object]:
+    """The lab on a fresh server (cold: the first session imports torch, the browser's cache
+    is empty), then ``repeats`` new tabs (warm: the browser's cache holds the scripts); returns
+    the cold measurement, the warm ones and the last tab, still open."""
     page, cold = open_lab(context, url)
     warm = []
     for _ in range(repeats):
-        page.close()  # a new tab: warm server, the browser's cache holds the scripts
+        page.close()
         page, seconds = open_lab(context, url)
         warm.append(seconds)
-    results = {f"{name}_cold": value for name, value in cold.items()}
-    results.update({f"{name}_warm": statistics.median(s[name] for s in warm) for name in cold})
-    return results, page
+    return cold, warm, page
+
+
+def summarise(colds: list[dict[str, float]], warms: list[dict[str, float]]) -> dict[str, float]:
+    """Medians: ``<measure>_cold`` over the cold tabs, ``<measure>_warm`` over the warm ones."""
+    results = {f"{name}_cold": statistics.median(c[name] for c in colds) for name in colds[0]}
+    results.update({f"{name}_warm": statistics.median(w[name] for w in warms)
+                    for name in warms[0]})
+    return results
+
+
+def render_rounds(root: Path, rounds: int, repeats: int) -> dict[str, float]:
+    """:func:`render_measurements` on ``rounds`` fresh servers of the checkout at ``root``,
+    each with a fresh browser; medians (:func:`summarise`)."""
+    colds, warms = [], []
+    for _ in range(rounds):
+        with serve(root=root) as url, browser_tab_context() as context:
+            cold, warm, _ = render_measurements(context, url, repeats)
+        colds.append(cold)
+        warms += warm
+    return summarise(colds, warms)
 
 
 @contextlib.contextmanager
@@ -110,7 +169,8 @@ def browser_tab_context() -> Iterator[object]:
 def app_measurements(seconds: float, repeats: int) -> dict[str, float]:
     """First renders (cold, warm) and the in-app training rate over ``seconds``."""
     with serve() as url, browser_tab_context() as context:
-        results, page = render_measurements(context, url, repeats)
+        cold, warm, page = render_measurements(context, url, repeats)
+        results = summarise([cold], warm)
         page.locator(".st-key-lab_play button").click()
         page.wait_for_timeout(4000)  # first chunks: warm-up
         first, started = shown_steps(page), time.perf_counter()
@@ -123,20 +183,39 @@ def app_measurements(seconds: float, repeats: int) -> dict[str, float]:
     return results
 
 
+RENDER_MEASURES = (  # (label, key, target s): key + "_cold" / "_warm" in the results
+    ("controls shown (s)", "controls", None),
+    ("first view chart (s)", "first", 2),
+    ("all view charts (s)", "all", 4),
+    ("  server CPU until all drawn (s)", "server_cpu", None),
+    ("  browser CPU until all drawn (s)", "browser_cpu", None),
+)
+
+
 def render_rows(app: dict[str, float]) -> list[list[str]]:
     """Table rows of the first-render measurements against their targets."""
-    def row(label: str, key: str, target: float | None = None) -> list[str]:
-        value = app[key]
-        verdict = "" if target is None else (
-            f"< {target:g} s  " + ("ok" if value < target else "MISSED"))
-        return [label, f"{value:.2f}", "", verdict]
+    rows = []
+    for state, where in (("cold", "cold server"), ("warm", "warm server + browser cache")):
+        for label, key, target in RENDER_MEASURES:
+            value = app.get(f"{key}_{state}")
+            if value is None:
+                continue
+            verdict = "" if target is None else (
+                f"< {target:g} s  " + ("ok" if value < target else "MISSED"))
+            rows.append([f"lab, {where}: {label}", f"{value:.2f}", "", verdict])
+    return rows
 
-    return [row("lab, cold server: controls shown (s)", "controls_cold"),
-            row("lab, cold server: first view chart (s)", "first_cold", 2),
-            row("lab, cold server: all view charts (s)", "all_cold", 4),
-            row("lab, warm server + browser cache: controls shown (s)", "controls_warm"),
-            row("lab, warm server + browser cache: first view chart (s)", "first_warm", 2),
-            row("lab, warm server + browser cache: all view charts (s)", "all_warm", 4)]
+
+def comparison_rows(before: dict[str, float], after: dict[str, float]) -> list[list[str]]:
+    """Rows ``measure, before, after, after / before`` for every first-render measure."""
+    rows = []
+    for state in ("cold", "warm"):
+        for label, key, _ in RENDER_MEASURES:
+            name = f"{key}_{state}"
+            if name in before and name in after:
+                rows.append([f"{state}: {label}", f"{before[name]:.2f}", f"{after[name]:.2f}",
+                             f"{after[name] / before[name]:.2f}"])
+    return rows
 
 
 def server_render() -> float:
@@ -158,6 +237,50 @@ def server_render() -> float:
     for _ in range(4):
         first_lab_run()
     return statistics.median(samples[1:])
+
+
+DRAW_SCRIPT = """async (spec) => {
+    const figure = JSON.parse(spec), box = document.getElementById('chart'), samples = [];
+    for (let i = 0; i < 8; i++) {
+        Plotly.purge(box);
+        const started = performance.now();
+        await Plotly.newPlot(box, figure.data, figure.layout);
+        samples.push(performance.now() - started);
+    }
+    return [samples.slice(1), box.querySelectorAll('path').length];
+}"""
+
+
+def draw_costs(config: dict) -> list[list[str]]:
+    """Per view of a fresh lab model (and the training curves after 5 steps): milliseconds
+    ``Plotly.newPlot`` takes in headless Chromium (plotly.py's own plotly.js, one chart alone
+    on a page, median of 7 after one warm-up), the SVG paths it draws and its JSON size. The
+    browser's share of the lab's first render, chart by chart, without the page around it."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+    from playwright.sync_api import sync_playwright
+
+    from app.components.controller import LiveTraining
+    from app.components.views import ViewOptions, build_view, main_metric, view_names
+
+    live = LiveTraining(config)
+    options = ViewOptions(samples=tuple(map(tuple, nc.TASKS[config["task"]].ui.lab.samples)))
+    charts = {name: build_view(live, name, options) for name in view_names(live)}
+    live.step(5)
+    charts["curves"] = figures.curves_figure(live.history, main_metric(live.task))
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.set_content("<div id='chart' style='width:700px;height:360px'></div>")
+        page.add_script_tag(content=get_plotlyjs())
+        for name, chart in charts.items():
+            spec = pio.to_json(chart, validate=False)
+            samples, paths = page.evaluate(DRAW_SCRIPT, spec)
+            rows.append([f"draw {name} (ms)", f"{statistics.median(samples):.0f}",
+                         f"{paths} SVG paths, {len(spec) / 1024:.0f} KB", ""])
+        browser.close()
+    return rows
 
 
 def field_cost(config: dict) -> tuple[float, float]:
@@ -184,14 +307,37 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="warm first renders (median)")
     parser.add_argument("--render-only", action="store_true",
                         help="measure only the lab's first render")
+    parser.add_argument("--draw-only", action="store_true",
+                        help="measure only how long the browser takes to draw each view")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="fresh servers (cold renders, median) for --render-only")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="with --render-only: alternate rounds between another checkout "
+                             "of the repository (before) and this one (after)")
     args = parser.parse_args()
     nc.set_threads()
     QUERY.update(task=args.task, model=args.model)
     config = S.to_run_config({**S.defaults_for(args.task), "model": args.model})
+    setting = (f"config: {args.task} / {args.model}, lab defaults; {args.rounds} fresh "
+               f"server(s) each with {args.repeats} warm tabs; medians")
+    if args.render_only and args.compare:
+        samples: dict[Path, list[dict[str, float]]] = {args.compare: [], ROOT: []}
+        for _ in range(args.rounds):  # alternate: both see the same spells of load
+            for root in samples:
+                samples[root].append(render_rounds(root, 1, args.repeats))
+        before, after = ({key: statistics.median(r[key] for r in runs) for key in runs[0]}
+                         for runs in samples.values())
+        print(f"{setting}; before: {args.compare}, after: {ROOT}")
+        print_table(["measure", "before", "after", "after / before"],
+                    comparison_rows(before, after))
+        return 0
+    if args.draw_only:
+        print(f"{setting.split(';')[0]}; one chart at a time, plotly.py's plotly.js")
+        print_table(["measure", "value", "detail", ""], draw_costs(config))
+        return 0
     if args.render_only:
-        with serve() as url, browser_tab_context() as context:
-            app, _ = render_measurements(context, url, args.repeats)
-        print(f"config: {args.task} / {args.model}, lab defaults, {args.repeats} warm tabs")
+        app = render_rounds(ROOT, args.rounds, args.repeats)
+        print(setting)
         print_table(["measure", "value", "relative", "target"], render_rows(app))
         return 0
 

@@ -3,7 +3,7 @@ and rk4 (10 steps over [0, 1]), direct backprop vs adjoint, with forward/backwar
 
 Each row trains a fresh seeded model for ``--warmup`` steps, then times ``--steps`` more.
 Target: >= 40 steps/s for open-loop N-CODE, dopri5 tol 1e-3, direct, on a 2-core CPU.
-Run: .venv/bin/python benchmarks/toy_speed.py [--models ncode_open] [--threads 1]
+Run: .venv/bin/python benchmarks/toy_speed.py [--models ncode_open] [--threads 1] [--clock cpu]
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ SOLVERS = {
 
 
 def measure(model: str, solver: dict, adjoint: bool, steps: int, warmup: int,
-            overrides: list[str]) -> list[object]:
-    """One table row: steps/s, mean NFE forward/backward and the final test accuracy."""
+            overrides: list[str], clock=time.perf_counter) -> list[object]:
+    """One table row: steps/s, mean NFE forward/backward and the final test accuracy; time
+    read from ``clock`` (wall, or this process's CPU time on a shared machine)."""
     raw = apply_overrides({"task": "annuli", "model": model, "device": "cpu", "seed": 0,
                            "training": {"batch_size": 512}}, overrides)
     raw["solver"] = {**raw.get("solver", {}), **solver, "adjoint": adjoint}
@@ -36,12 +37,12 @@ def measure(model: str, solver: dict, adjoint: bool, steps: int, warmup: int,
     for _ in range(warmup):
         trainer.step()
     nfe_forward, nfe_backward = [], []
-    started = time.perf_counter()
+    started = clock()
     for _ in range(steps):
         metrics = trainer.step()
         nfe_forward.append(metrics["nfe_forward"])
         nfe_backward.append(metrics["nfe_backward"])
-    elapsed = time.perf_counter() - started
+    elapsed = clock() - started
     accuracy = trainer.evaluate()["test_accuracy"]
     return [f"{steps / elapsed:.1f}", f"{1e3 * elapsed / steps:.1f}",
             f"{statistics.mean(nfe_forward):.1f}", f"{statistics.mean(nfe_backward):.1f}",
@@ -54,6 +55,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU time (with one thread, the wall time of "
+                             "a quiet machine; far less moved by other load)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="config override as in the CLI, e.g. "
                         "model.gamma_hidden=16")
@@ -63,10 +67,12 @@ def main() -> None:
     for model in args.models:
         for solver_name, solver in SOLVERS.items():
             for adjoint in (False, True):
-                row = measure(model, solver, adjoint, args.steps, args.warmup, args.overrides)
+                row = measure(model, solver, adjoint, args.steps, args.warmup, args.overrides,
+                              time.process_time if args.clock == "cpu" else time.perf_counter)
                 rows.append([model, solver_name, "adjoint" if adjoint else "direct", *row])
     print(f"annuli, batch 512, {args.threads} thread(s); timed steps {args.warmup + 1}-"
-          f"{args.warmup + args.steps} of a fresh seeded run; overrides: {args.overrides or 'none'}")
+          f"{args.warmup + args.steps} of a fresh seeded run; overrides: {args.overrides or 'none'}"
+          f"; {args.clock} clock")
     print_table(["model", "solver", "gradient", "steps/s", "ms/step", "NFE fwd", "NFE bwd",
                  f"test acc @{args.warmup + args.steps}"], rows)
 

@@ -1,7 +1,11 @@
 """Figure builders: arrays (from ``ncode_core`` viz) -> plotly figures. Pure: no st.* calls.
 
-Many lines go into ONE trace with NaN separators (arrows, streamlines, trajectories), never one
-trace per line and never ``figure_factory.create_quiver`` (quadratic, see REFERENCE.md). Every
+Many lines go into ONE trace with NaN separators (trajectories), never one trace per line and
+never ``figure_factory.create_quiver`` (quadratic, see REFERENCE.md). The arrows and streamlines
+of a vector field, the thousands of pieces that are never hovered, go into ONE SVG path shape
+each: plotly.js draws every NaN-separated piece of a trace as its own SVG element (~900 per field
+picture), which made a field picture 2-3x slower to draw in the browser
+(``benchmarks/app_throughput.py --draw-only``). Every
 figure sets ``uirevision`` so a user's zoom survives live updates. No ``template`` is set:
 copying one costs ~80 ms per figure, and Streamlit's theme styles the charts anyway.
 """
@@ -71,21 +75,45 @@ def arrow_segments(field: nc.VectorField, length: float | None = None,
     return np.stack([base, tip, gap, left, tip, right, gap], axis=1).reshape(-1, 2)
 
 
+def svg_path(polyline: np.ndarray) -> str:
+    """A ``(N, 2)`` polyline with NaN rows between its pieces as one SVG path in data
+    coordinates (``M`` starts a piece, ``L`` continues it), for a plotly path shape.
+
+    Coordinates are rounded to 1/10,000 of the polyline's span or finer (well under a pixel).
+    """
+    finite = np.isfinite(polyline).all(axis=1)
+    if not finite.any():
+        return ""
+    points = polyline[finite]
+    span = float(np.ptp(points, axis=0).max()) or 1.0
+    decimals = max(0, 4 - int(np.floor(np.log10(span))))
+    starts = finite & ~np.concatenate([[False], finite[:-1]])
+    commands = np.where(starts[finite], "M", "L")
+    return "".join(f"{c}{x:.{decimals}f},{y:.{decimals}f}"
+                   for c, (x, y) in zip(commands, points.tolist()))
+
+
+def _line_shape(polyline: np.ndarray, name: str, line: dict[str, Any]) -> dict[str, Any]:
+    """A plotly path shape (data coordinates, under the traces) with a legend entry."""
+    return dict(type="path", path=svg_path(polyline), xref="x", yref="y", layer="below",
+                line=line, name=name, showlegend=True)
+
+
 def vector_field_figure(field: nc.VectorField, lines: np.ndarray | None = None,
                         sample: Sequence[float] | None = None, title: str = "Vector field",
                         color: str = SAMPLE_COLORS[0], path: np.ndarray | None = None) -> go.Figure:
-    """Arrows (one trace) + streamlines (one trace) of a 2-D field; the sample's x(0) and its
-    trajectory ``path (T, 2)`` when given. Speed is shown as a faint heatmap underneath."""
+    """Arrows (one path shape) + streamlines (one path shape) of a 2-D field; the sample's x(0)
+    and its trajectory ``path (T, 2)`` when given (traces). Speed is shown as a faint heatmap."""
     fig = go.Figure()
     fig.add_trace(go.Heatmap(x=field.xs, y=field.ys, z=field.speed, colorscale="Greys",
                              opacity=0.25, showscale=False, hoverinfo="skip", name="speed"))
+    shapes = []
     if lines is not None and len(lines):
-        fig.add_trace(go.Scatter(x=lines[:, 0], y=lines[:, 1], mode="lines", name="streamlines",
-                                 line=dict(color="rgba(90,90,90,0.55)", width=1),
-                                 hoverinfo="skip"))
-    arrows = arrow_segments(field)
-    fig.add_trace(go.Scatter(x=arrows[:, 0], y=arrows[:, 1], mode="lines", name="f(x; theta)",
-                             line=dict(color="#34495e", width=1.2), hoverinfo="skip"))
+        shapes.append(_line_shape(lines, "streamlines",
+                                  dict(color="rgba(90,90,90,0.55)", width=1)))
+    shapes.append(_line_shape(arrow_segments(field), "f(x; theta)",
+                              dict(color="#34495e", width=1.2)))
+    fig.update_layout(shapes=shapes)
     if path is not None:
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name="x(t)",
                                  line=dict(color=color, width=3)))

@@ -85,7 +85,13 @@ def status_line(live: LiveTraining) -> None:
 
 
 def curves(live: LiveTraining, key: str) -> None:
-    """The live training curves (the figure object is kept and refilled between chunks)."""
+    """The live training curves (the figure object is kept and refilled between chunks); a
+    line saying so before the first step: an empty three-panel chart would cost the browser
+    ~0.4 s on a page's first render and show nothing."""
+    if not live.history:
+        st.caption("The training curves (loss, test metric, NFE per step) appear after the "
+                   "first step: press Play or Step.")
+        return
     store = f"{key}_figure"
     figure = figures.curves_figure(live.history, main_metric(live.task),
                                    reuse=st.session_state.get(store))

@@ -43,16 +43,30 @@ def test_arrow_length_is_proportional_to_speed():
     np.testing.assert_allclose(lengths, [0.9, 1.8, 1.8, 1.8])
 
 
-def test_vector_field_figure_uses_one_trace_for_all_arrows():
+def test_svg_path_starts_a_piece_after_each_nan_row():
+    polyline = np.array([[0.0, 0.0], [1.0, 2.0], [np.nan, np.nan], [3.0, -1.0], [4.0, 0.5]])
+    assert figures.svg_path(polyline) == "M0.0000,0.0000L1.0000,2.0000M3.0000,-1.0000L4.0000,0.5000"
+    assert figures.svg_path(np.full((2, 2), np.nan)) == ""
+
+
+def test_vector_field_figure_draws_all_arrows_as_one_path():
     for n in (5, 40):
         field = uniform_field(n, 0.3, -0.2)
         lines = nc.streamlines(field, 4, 10)
         fig = figures.vector_field_figure(field, lines, sample=(1.0, 0.0),
                                           path=np.zeros((5, 2)))
-        names = [trace.name for trace in fig.data]
-        assert names == ["speed", "streamlines", "f(x; theta)", "x(t)", "x(0)"]
-        arrows = fig.data[names.index("f(x; theta)")]
-        assert len(arrows.x) == 7 * n * n
+        assert [trace.name for trace in fig.data] == ["speed", "x(t)", "x(0)"]
+        shapes = {shape.name: shape for shape in fig.layout.shapes}
+        assert set(shapes) == {"streamlines", "f(x; theta)"}
+        arrows = shapes["f(x; theta)"]
+        # each arrow: a shaft (M, L) and a two-stroke head (M, L, L), at its grid point
+        assert arrows.path.count("M") == 2 * n * n and arrows.path.count("L") == 3 * n * n
+        first = [float(v) for v in arrows.path[1:].split("L")[0].split(",")]
+        np.testing.assert_allclose(first, [field.xs[0], field.ys[0]], atol=1e-4)
+        assert arrows.xref == "x" and arrows.yref == "y" and arrows.showlegend
+        finite = np.isfinite(lines[:, 0])
+        pieces = int(finite[0]) + int((finite[1:] & ~finite[:-1]).sum())
+        assert shapes["streamlines"].path.count("M") == pieces > 0
         assert fig.layout.uirevision == "keep"
 
 
