@@ -44,7 +44,10 @@ def test_ncode_fits_the_reflection(family):
 
 @pytest.mark.parametrize("family", ["ncode_open", "ncode_closed"])
 def test_ncode_separates_the_annuli_through_its_control(family):
-    trainer = _train("annuli", family, 100)
+    # The closed loop at the default rate 3e-2 oscillates: one torch thread, 100 steps, seeds 0-4
+    # gave 0.86 / 0.98 / 1 / 1 / 1 (and 0.70 for seed 0 at 150 steps); at 1e-2 every seed >= 0.996.
+    training = {"lr": 1e-2} if family == "ncode_closed" else {}
+    trainer = _train("annuli", family, 100, training=training)
     assert trainer.evaluate()["test_accuracy"] >= 0.99
     # Take the control away (open loop: every sample gets the mean theta(0); closed loop: theta
     # frozen at theta(0)): what is left is one shared flow, and the separation must collapse.
