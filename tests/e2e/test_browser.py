@@ -29,17 +29,27 @@ def shown_choice(page, key: str) -> str:
     return " ".join([box.inner_text(), *values])
 
 
+def choice_after(page, key: str, expected: str, timeout_s: float = 60) -> str:
+    """What selectbox ``key`` shows once it shows ``expected`` or ``timeout_s`` passed (on a
+    loaded machine the sidebar's input can exist before Streamlit fills in its value)."""
+    deadline = time.monotonic() + timeout_s
+    shown = shown_choice(page, key)
+    while expected not in shown and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        shown = shown_choice(page, key)
+    return shown
+
+
 def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     page.goto(f"{server}/lab", wait_until="domcontentloaded")
     page.locator(".st-key-lab_play button").wait_for(timeout=60_000)
     # the sidebar's widgets can show after the main column's buttons on a loaded machine
     page.locator(".st-key-w_task input").wait_for(timeout=60_000)
     # the lab opens on annuli with open-loop N-CODE; pick them explicitly anyway
-    assert "Concentric annuli" in shown_choice(page, "w_task")
+    assert "Concentric annuli" in choice_after(page, "w_task", "Concentric annuli")
     page.locator(".st-key-w_model [role='combobox']").click()
     page.get_by_role("option", name="N-CODE open loop", exact=True).click()
-    page.wait_for_timeout(500)
-    assert "N-CODE open loop" in shown_choice(page, "w_model")
+    assert "N-CODE open loop" in choice_after(page, "w_model", "N-CODE open loop")
 
     page.locator(".st-key-lab_play button").click()
     deadline = time.monotonic() + TRAIN_TIMEOUT_S
