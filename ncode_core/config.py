@@ -68,6 +68,16 @@ class SolverConfig(StrictModel):
         """True for error-controlled methods (rtol/atol/max_num_steps apply)."""
         return self.method in ADAPTIVE_METHODS
 
+    def summary(self) -> str:
+        """The settings that apply to the method, in words: ``"dopri5 tol 0.001"`` (one
+        tolerance when rtol = atol), ``"rk4 step 1"``, ``"euler step T/10"``."""
+        if self.adaptive:
+            tolerance = (f"tol {self.rtol:g}" if self.rtol == self.atol
+                         else f"rtol {self.rtol:g} atol {self.atol:g}")
+            return f"{self.method} {tolerance}"
+        step = "T/10" if self.step_size is None else f"{self.step_size:g}"
+        return f"{self.method} step {step}"
+
     @field_validator("step_size")
     @classmethod
     def _step_size_only_for_fixed_grids(cls, value: float | None, info) -> float | None:

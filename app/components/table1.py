@@ -41,21 +41,29 @@ def best_finished_job(jobs: Iterable[nc.Job], task: str, model: str) -> nc.Job |
 
 
 def budget(job: nc.Job) -> str:
-    """``"<steps> steps = <epochs> epochs, <wall> s, <device>"`` of a finished job (epochs:
-    :meth:`ImageTask.epochs` of its batch size; wall: its last run)."""
+    """``"<steps> steps = <epochs> epochs, <solver>, <wall> s, <device>"`` of a finished job
+    (epochs: :meth:`ImageTask.epochs` of its batch size; solver: :meth:`SolverConfig.summary`;
+    wall: its last run)."""
     wall = ((job.finished_at - job.started_at) if job.finished_at and job.started_at
             else None)
     device = job.result.get("device") or job.gpu or job.spec.get("device", "auto")
     wall_text = f"{wall:.0f} s" if wall is not None else "wall time unknown"
     steps = int(job.result.get("steps", job.step))
-    return f"{steps} steps = {job_epochs(job, [steps])[0]:.2g} epochs, {wall_text}, {device}"
+    solver = stored_run_config(job).solver.summary()
+    return (f"{steps} steps = {job_epochs(job, [steps])[0]:.2g} epochs, {solver}, {wall_text}, "
+            f"{device}")
+
+
+def stored_run_config(job: nc.Job) -> nc.RunConfig:
+    """The run config of ``job``'s stored spec, read without this machine's budget checks (the
+    job may have run elsewhere)."""
+    return nc.JobSpec.model_validate(job.spec).run_config(check_resources=False)
 
 
 def job_epochs(job: nc.Job, steps: list[int]) -> list[float]:
     """Epochs that ``steps`` optimiser steps of image ``job`` make (:meth:`ImageTask.epochs` of
-    its batch size and task config; the stored spec is read without this machine's budget
-    checks, as the job may have run elsewhere)."""
-    run = nc.JobSpec.model_validate(job.spec).run_config(check_resources=False)
+    its batch size and task config)."""
+    run = stored_run_config(job)
     task = nc.TASKS[job.task]
     return [task.epochs(step, run.training.batch_size, run.task_cfg) for step in steps]
 

@@ -9,7 +9,7 @@ import torch
 from pydantic import ValidationError
 
 from ncode_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ncode_core.config import ConfigError, apply_overrides
+from ncode_core.config import ConfigError, SolverConfig, apply_overrides
 from ncode_core.jobs import validate_job_spec
 from ncode_core.registry import parse_run_config
 from ncode_core.training import Trainer
@@ -135,3 +135,13 @@ def test_job_specs_cannot_be_mutated():
     spec = validate_job_spec({"task": "annuli", "model": "node", "steps": 3})
     with pytest.raises(ValidationError, match="frozen"):
         spec.steps = 4
+
+
+@pytest.mark.parametrize("raw, words", [
+    ({}, "dopri5 tol 0.001"),
+    ({"method": "dopri5", "rtol": 1e-5, "atol": 1e-7}, "dopri5 rtol 1e-05 atol 1e-07"),
+    ({"method": "rk4", "step_size": 1.0}, "rk4 step 1"),
+    ({"method": "euler"}, "euler step T/10"),
+])
+def test_a_solver_says_the_settings_that_apply_to_its_method(raw, words):
+    assert SolverConfig.model_validate(raw).summary() == words

@@ -68,11 +68,11 @@ def test_kernels_figure_and_image_figure():
 
 
 def job(model: str, accuracy: float, status: str = "succeeded", task: str = "mnist",
-        steps: int = 100, **task_cfg) -> SimpleNamespace:
+        steps: int = 100, solver: dict | None = None, **task_cfg) -> SimpleNamespace:
     """What table1_rows reads of an ``nc.Job``."""
     return SimpleNamespace(status=status, task=task, model=model, step=steps, gpu=None,
                            spec={"task": task, "model": model, "steps": steps, "device": "cpu",
-                                 "task_cfg": task_cfg}, started_at=10.0,
+                                 "task_cfg": task_cfg, "solver": solver or {}}, started_at=10.0,
                            finished_at=70.0,
                            result={"test_accuracy": accuracy, "steps": steps, "params": 999})
 
@@ -94,7 +94,8 @@ def test_table1_has_the_papers_numbers_and_says_what_is_not_measured():
 
 
 def test_table1_takes_the_longest_finished_paper_setting_job():
-    jobs = [job("ncode_open", 0.95, steps=100), job("ncode_open", 0.97, steps=300),
+    jobs = [job("ncode_open", 0.95, steps=100),
+            job("ncode_open", 0.97, steps=300, solver={"method": "rk4", "step_size": 1.0}),
             job("ncode_open", 0.99, steps=900, controlled_kernels="3x3"),  # not the paper's
             job("ncode_open", 0.99, status="failed", steps=1000),
             job("anode", 0.90, task="cifar10")]
@@ -102,8 +103,9 @@ def test_table1_takes_the_longest_finished_paper_setting_job():
     ncode = rows["N-CODE open loop"]
     assert ncode["MNIST ours (%)"] == "97.0"
     # MNIST's 60,000 training images at the task's default batch of 64: 300 steps = 0.32 epochs
-    assert ncode["MNIST budget"] == "300 steps = 0.32 epochs, 60 s, cpu"
+    assert ncode["MNIST budget"] == "300 steps = 0.32 epochs, rk4 step 1, 60 s, cpu"
     assert ncode["MNIST params"] == "999"
     assert ncode["CIFAR-10 ours (%)"] == NOT_MEASURED
     assert rows["ANODE"]["CIFAR-10 ours (%)"] == "90.0"
+    assert ", dopri5 tol 0.001, " in rows["ANODE"]["CIFAR-10 budget"]  # the task's default
     assert rows["ANODE"]["MNIST ours (%)"] == NOT_MEASURED

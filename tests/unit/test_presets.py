@@ -47,23 +47,32 @@ def test_every_preset_expands_to_valid_specs_one_per_entry_and_seed(name):
         assert entry.paper is None or entry.paper.metric in nc.TASKS[preset.task].metric_names
 
 
-def test_table1_presets_use_the_papers_sizes_and_solver():
-    for name in ("table1-mnist", "table1-digits"):
-        by_entry = {}
-        for spec in nc.PRESETS[name].expand():
-            by_entry[next(t for t in spec.tags if t.startswith("entry="))[6:]] = spec
-        assert {k: s.model for k, s in by_entry.items()} == {
-            "ncode": "ncode_open", "ncode_3x3": "ncode_open", "anode": "anode",
-            "node_dc": "node_dc"}
-        config = by_entry["ncode_3x3"].run_config()
-        assert config.task_cfg.controlled_kernels == "3x3"
-        assert by_entry["ncode"].run_config().task_cfg.controlled_kernels == "all"
-        assert (config.model_cfg.hidden, config.model_cfg.gamma_hidden) == (50, 10)
-        assert config.task_cfg.augment_channels == 10
-        assert (config.solver.method, config.solver.rtol, config.solver.atol) == ("dopri5", 1e-3, 1e-3)
-        assert (config.training.batch_size, config.training.lr) == (64, 3e-3)
-    assert [e.paper.value for e in nc.PRESETS["table1-mnist"].entries if e.paper] == [
-        0.992, 0.982, 0.985]
+@pytest.mark.parametrize("name, solver", [
+    ("table1-mnist", ("dopri5", 1e-3, 1e-3, None)), ("table1-digits", ("dopri5", 1e-3, 1e-3, None)),
+    ("table1-mnist-cpu", ("rk4", 1e-3, 1e-3, 1.0)),
+    ("table1-fashion-mnist-cpu", ("rk4", 1e-3, 1e-3, 1.0))])
+def test_table1_presets_use_the_papers_sizes_and_their_solver(name, solver):
+    by_entry = {}
+    for spec in nc.PRESETS[name].expand():
+        by_entry[next(t for t in spec.tags if t.startswith("entry="))[6:]] = spec
+    assert {k: s.model for k, s in by_entry.items()} == {
+        "ncode": "ncode_open", "ncode_3x3": "ncode_open", "anode": "anode",
+        "node_dc": "node_dc"}
+    config = by_entry["ncode_3x3"].run_config()
+    assert config.task_cfg.controlled_kernels == "3x3"
+    assert by_entry["ncode"].run_config().task_cfg.controlled_kernels == "all"
+    assert (config.model_cfg.hidden, config.model_cfg.gamma_hidden) == (50, 10)
+    assert config.task_cfg.augment_channels == 10
+    assert (config.solver.method, config.solver.rtol, config.solver.atol,
+            config.solver.step_size) == solver
+    assert (config.training.batch_size, config.training.lr) == (64, 3e-3)
+
+
+def test_table1_presets_carry_the_papers_numbers_only_for_mnist():
+    for name in ("table1-mnist", "table1-mnist-cpu"):
+        assert [e.paper.value for e in nc.PRESETS[name].entries if e.paper] == [
+            0.992, 0.982, 0.985]
+    assert all(e.paper is None for e in nc.PRESETS["table1-fashion-mnist-cpu"].entries)
 
 
 def test_fig6_is_four_models_three_seeds_on_the_default_task():
