@@ -92,6 +92,15 @@ def image_run(task: str, model: str, **model_cfg: Any) -> dict[str, Any]:
             "training": {"batch_size": 128, "lr": 1e-2}, "model_cfg": model_cfg}
 
 
+def preset_run(preset: str, entry: str) -> dict[str, Any]:
+    """The plain run config of ``entry``'s seed-0 job of the named preset (one source for both:
+    a pretrained model of a preset's setting is that job, trained for the recipe's steps)."""
+    keys = [known.key for known in nc.PRESETS[preset].entries]
+    spec = nc.PRESETS[preset].raw_specs(seeds=[0])[keys.index(entry)]  # one job per entry
+    return {key: spec[key] for key in ("task", "model", "seed", "solver", "training",
+                                       "model_cfg", "task_cfg")}
+
+
 def latent_clustering(trainer: nc.Trainer) -> dict[str, float]:
     """Clustering accuracy (Hungarian matching, Fig. A.10) of a 10-component full-covariance GMM
     on the latents of every test image, and how many images that is."""
@@ -126,6 +135,10 @@ RECIPES: dict[str, LabRecipe | RunRecipe] = {
     "digits-anode": RunRecipe(image_run("digits", "anode", match_params="ncode_open"), 60),
     "digits-node_dc": RunRecipe(image_run("digits", "node_dc", match_params="ncode_open"), 60),
     "digits-ncode_closed": RunRecipe(image_run("digits", "ncode_closed"), 60),
+    # Table 1's open-loop N-CODE on MNIST at the paper's sizes (50 filters, 10 augmented
+    # channels, gamma with 10 hidden units, every kernel controlled), the CPU preset's one RK4
+    # step, 300 steps at batch 64 (a third of an epoch): the Images page's MNIST model.
+    "mnist-ncode_open": RunRecipe(preset_run("table1-mnist-cpu", "ncode"), 300, True),
     # Autoencoders (Sec. 4.4) for the Latent flows page: AutoN-CODE with the AE and VAE of the
     # same architecture. Digits (bundled, what the tests open): 1000 steps, about 45 epochs of
     # the 1437 training images. MNIST (Table A.1's MLP, latent 25): 2000 steps at batch 64,

@@ -37,9 +37,8 @@ def describe(name: str) -> str:
             f"({entry['params']:,} parameters{scored})")
 
 
-def inspect(entry: dict) -> None:
-    """Per-sample views of the pretrained classifier ``entry``."""
-    trainer = resources.pretrained_trainer(entry["name"])
+def inspect(entry: dict, trainer: nc.Trainer) -> None:
+    """Per-sample views of the pretrained classifier ``entry``, opened as ``trainer``."""
     model, task = trainer.model, trainer.task
     classes = task.test_split.classes
     info = nc.MODELS[entry["model"]].info
@@ -128,7 +127,13 @@ def inspect(entry: dict) -> None:
 if entries:
     chosen = st.selectbox("Pretrained classifier", list(entries), format_func=describe,
                           key="img_model")
-    inspect(entries[chosen])
+    try:
+        opened = resources.pretrained_trainer(chosen)
+    except nc.DataError as error:  # e.g. an MNIST model while MNIST is not under the data root
+        st.warning(f"{describe(chosen)}: its test images are not under the data root, so it "
+                   f"cannot be opened. {error}")
+    else:
+        inspect(entries[chosen], opened)
 else:
     st.info("No pretrained image classifier: run `python pretrained/build.py` (its image "
             "recipes train on the bundled 8x8 digits in a few minutes).")
@@ -146,7 +151,8 @@ st.caption("Ours: the longest finished job per model and dataset in the job stor
            "N-CODE with all three kernels controlled as in the paper; \"not measured here\" "
            "where none has finished. Budget: optimiser steps, the epochs they make at the "
            "job's batch size (minibatches drawn at random), wall time of the last run, device. "
-           "The pretrained digits models above are lab-sized, not Table 1 runs.")
+           "The pretrained models above are short runs (their steps are shown with them), not "
+           "these jobs.")
 
 st.subheader("Training curves of the image jobs (as Fig. A.2)")
 trained = sorted({job.task for job in jobs if job.id in histories})

@@ -50,6 +50,18 @@ def test_the_page_opens_a_pretrained_ncode_and_shows_its_kernels(runs):
     assert metrics(at, "prediction")
 
 
+def test_a_model_whose_data_is_absent_names_the_command_that_fetches_it(runs, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("NCODE_DATA_DIR", str(tmp_path / "no-data"))
+    assert ENTRIES["mnist-ncode_open"]["metrics"]["test_accuracy"] > 0.5
+    at = open_page("images")
+    at.selectbox(key="img_model").set_value("mnist-ncode_open").run()
+    assert not at.exception and not at.error
+    assert any("cannot be opened" in w.value and "data fetch mnist" in w.value
+               for w in at.warning)
+    assert metrics(at, "parameters") == [] and len(at.dataframe) == 1  # no views; Table 1 stays
+
+
 def test_the_same_image_twice_has_no_kernel_difference(runs):
     at = open_page("images")
     at.slider(key="img_other").set_value(at.slider(key="img_index").value).run()
