@@ -16,9 +16,11 @@ def _trainer(task: str, model: str, **model_cfg) -> Trainer:
     return Trainer({"task": task, "model": model, "device": "cpu", "model_cfg": model_cfg})
 
 
-@pytest.mark.parametrize("task", ["reflection", "annuli"])
-@pytest.mark.parametrize("baseline", ["node", "anode", "node_dc"])
-@pytest.mark.parametrize("ncode", ["ncode_open", "ncode_closed"])
+@pytest.mark.parametrize("task, baseline, ncode", [
+    *((task, baseline, ncode) for task in ("reflection", "annuli")
+      for baseline in ("node", "anode", "node_dc") for ncode in ("ncode_open", "ncode_closed")),
+    # the conv block on images: the filters are the width that is searched
+    ("digits", "anode", "ncode_open"), ("digits", "node_dc", "ncode_open")])
 def test_matched_baseline_is_within_ten_percent_of_its_ncode(task, baseline, ncode):
     target = _trainer(task, ncode).parameter_count
     plain = _trainer(task, baseline).parameter_count
