@@ -3,6 +3,7 @@ Playwright's). Without one the tests skip, naming the install command; under CI 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -26,15 +27,26 @@ def chromium() -> str:
     return decision.chromium
 
 
-@pytest.fixture(scope="module")
-def server(chromium) -> str:
-    """The dashboard's base URL (asks for the browser first: no server starts for a skip)."""
+@pytest.fixture(scope="session")
+def server(chromium, tmp_path_factory) -> str:
+    """The dashboard's base URL, one server for every module that only reads (a server start
+    and its first page's imports cost seconds each; each test opens its own browser session).
+
+    It runs on an empty job store with no worker autostart (the pages read the store, never the
+    repository's runs/) and an empty data root (only the bundled digits open). Asks for the
+    browser first: no server starts for a skip."""
+    root = tmp_path_factory.mktemp("dashboard")
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve(log_path=ARTIFACTS / "streamlit.log") as base_url:
+    with contextlib.ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:  # the server's environment only
+            patch.setenv("NCODE_RUNS_DIR", str(root / "runs"))
+            patch.setenv("NCODE_WORKER_AUTOSTART", "0")
+            patch.setenv("NCODE_DATA_DIR", str(root / "data"))
+            base_url = stack.enter_context(serve(log_path=ARTIFACTS / "streamlit.log"))
         yield base_url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 
