@@ -63,7 +63,8 @@ def run_group(folder: Path, group: str) -> tuple[float, dict[str, float], str]:
     call + teardown) and the summary line."""
     env = {**os.environ, "CI": "true"}
     started = time.perf_counter()
-    done = subprocess.run([str(folder / ".venv" / "bin" / "python"), "-m", "pytest", group, "-q",
+    done = subprocess.run([str(folder / ".venv" / "bin" / "python"), "-m", "pytest",
+                           *group.split(), "-q",
                            "-p", "no:cacheprovider", "--durations=0", "--durations-min=0"],
                           cwd=folder, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -80,13 +81,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", required=True, help="commit measured first column")
     parser.add_argument("--after", default="HEAD", help="commit measured second column")
-    parser.add_argument("--group", action="append", help="pytest path or node id (repeatable)")
+    parser.add_argument("--group", action="append",
+                        help="pytest paths or node ids, space-separated, run in one pytest "
+                             "(repeatable)")
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     groups = args.group or DEFAULT_GROUPS
     commits = [args.before, args.after]
     walls: dict[tuple[str, str], list[float]] = defaultdict(list)
     tests: dict[tuple[str, str], list[float]] = defaultdict(list)
+    members: dict[str, set[str]] = defaultdict(set)  # the test ids each group ran
     with tempfile.TemporaryDirectory(prefix="ncode-durations-") as scratch:
         folders = {commit: export(commit, Path(scratch)) for commit in commits}
         for round_index in range(args.rounds):
@@ -98,13 +102,15 @@ def main() -> None:
                           file=sys.stderr, flush=True)
                     walls[(group, commit)].append(wall)
                     for test, seconds in per_test.items():
+                        print(f"  {seconds:7.1f} s  {test}", file=sys.stderr, flush=True)
                         tests[(test, commit)].append(seconds)
+                        members[group].add(test)
     rows = []
     for group in groups:
         before, after = (statistics.median(walls[(group, c)]) for c in commits)
         rows.append([f"[pytest {group}]", f"{before:.1f}", f"{after:.1f}",
                      f"{after - before:+.1f}"])
-        names = sorted({t for t, _ in tests if t.startswith(group.split("::")[0])},
+        names = sorted(members[group],
                        key=lambda t: -statistics.median(tests.get((t, args.before), [0.0])))
         for name in names:
             values = [statistics.median(tests[(name, c)]) if (name, c) in tests else None
