@@ -106,9 +106,10 @@ def main() -> None:
                         tests[(test, commit)].append(seconds)
                         members[group].add(test)
     rows = []
-    for group in groups:
+    for number, group in enumerate(groups, start=1):
+        print(f"group {number}: {group}")
         before, after = (statistics.median(walls[(group, c)]) for c in commits)
-        rows.append([f"[pytest {group}]", f"{before:.1f}", f"{after:.1f}",
+        rows.append([f"[group {number}: whole pytest run]", f"{before:.1f}", f"{after:.1f}",
                      f"{after - before:+.1f}"])
         names = sorted(members[group],
                        key=lambda t: -statistics.median(tests.get((t, args.before), [0.0])))
