@@ -6,20 +6,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from app.launch import serve
 from tests.e2e.conftest import ARTIFACTS
-
-
-@pytest.fixture
-def images_server(chromium, tmp_path, monkeypatch):
-    """The dashboard on an empty job store of its own (the server inherits the environment)."""
-    monkeypatch.setenv("NCODE_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("NCODE_WORKER_AUTOSTART", "0")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve(log_path=ARTIFACTS / "streamlit-images.log") as base_url:
-        yield base_url
 
 
 def prediction(page) -> str | None:
@@ -30,8 +17,8 @@ def prediction(page) -> str | None:
     return tiles.first.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
-def test_a_stroke_drawn_on_the_canvas_is_classified(images_server, page):
-    page.goto(f"{images_server}/images", wait_until="domcontentloaded")
+def test_a_stroke_drawn_on_the_canvas_is_classified(server, page):
+    page.goto(f"{server}/images", wait_until="domcontentloaded")
     page.locator(".st-key-img_source").wait_for(timeout=90_000)
     page.locator(".st-key-img_source").get_by_text("drawn digit").click()
     page.get_by_text("Nothing drawn yet").wait_for(timeout=30_000)

@@ -6,35 +6,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from app.launch import serve
 from tests.e2e.conftest import ARTIFACTS
-from tests.unit.jobs_helpers import kill_store_processes
-
-FAST = {"NCODE_HEARTBEAT_S": "0.5", "NCODE_HEARTBEAT_TIMEOUT_S": "10",
-        "NCODE_WORKER_IDLE_EXIT_S": "5", "NCODE_THREADS": "1"}
 
 
-@pytest.fixture
-def jobs_server(tmp_path, monkeypatch):
-    runs = tmp_path / "runs"
-    monkeypatch.setenv("NCODE_RUNS_DIR", str(runs))
-    for key, value in FAST.items():
-        monkeypatch.setenv(key, value)
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
-        with serve(log_path=ARTIFACTS / "streamlit-jobs.log") as base_url:
-            yield base_url, runs
-    finally:
-        if (runs / "ncode.db").exists():
-            kill_store_processes(runs)
-
-
-def test_launch_from_the_form_and_watch_it_finish(jobs_server, page):
+def test_launch_from_the_form_and_watch_it_finish(server, dashboard_runs, page):
     from ncode_core import JobStore
 
-    base_url, runs = jobs_server
+    base_url, runs = server, dashboard_runs
     page.goto(f"{base_url}/jobs", wait_until="domcontentloaded")
     page.get_by_role("tab", name="Launch").wait_for(timeout=60_000)
     page.get_by_role("tab", name="Launch").click()

@@ -6,24 +6,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from app.launch import serve
 from tests.e2e.conftest import ARTIFACTS
 
 RENDER_TIMEOUT_S = 240  # first render: latents, three GMM fits, t-SNE (on a shared CPU)
 MODELS = ("autoncode", "ae", "vae")
-
-
-@pytest.fixture
-def digits_server(tmp_path, monkeypatch, chromium):
-    """The dashboard on an empty data root (only the bundled digits open) and job store."""
-    monkeypatch.setenv("NCODE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NCODE_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("NCODE_WORKER_AUTOSTART", "0")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve(log_path=ARTIFACTS / "streamlit-latent.log") as base_url:
-        yield base_url
 
 
 def grid_paths(page) -> list[str]:
@@ -35,8 +21,8 @@ def grid_paths(page) -> list[str]:
     return found
 
 
-def test_sampled_grids_render_and_resample(digits_server, page):
-    page.goto(f"{digits_server}/latent_flows", wait_until="domcontentloaded")
+def test_sampled_grids_render_and_resample(server, page):
+    page.goto(f"{server}/latent_flows", wait_until="domcontentloaded")
     deadline = time.monotonic() + RENDER_TIMEOUT_S
     while time.monotonic() < deadline and not all(grid_paths(page)):
         page.wait_for_timeout(1000)

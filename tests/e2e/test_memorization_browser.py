@@ -7,22 +7,9 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
-from app.launch import serve
 from tests.e2e.conftest import ARTIFACTS
 
 UPDATE_TIMEOUT_S = 60
-
-
-@pytest.fixture
-def memorization_server(tmp_path, monkeypatch):
-    """The dashboard on an empty job store (the page reads it; never the repository's runs/)."""
-    monkeypatch.setenv("NCODE_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setenv("NCODE_WORKER_AUTOSTART", "0")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve(log_path=ARTIFACTS / "streamlit-memorization.log") as base_url:
-        yield base_url
 
 
 def shown_metric(page, label: str) -> str:
@@ -46,8 +33,8 @@ def wait_for_metric(page, label: str, pattern: str) -> str:
     raise AssertionError(f"{label}: shown {value!r}, expected {pattern}")
 
 
-def test_the_episode_plays_and_zeroing_more_bits_updates_the_recall(memorization_server, page):
-    page.goto(f"{memorization_server}/memorization", wait_until="domcontentloaded")
+def test_the_episode_plays_and_zeroing_more_bits_updates_the_recall(server, page):
+    page.goto(f"{server}/memorization", wait_until="domcontentloaded")
     wait_for_metric(page, "Zeroed bits", r"50/100")
     before = wait_for_metric(page, "Bit errors (zeroed bits)", r"\d+/50 \(.*\)")
     assert int(before.split("/")[0]) <= 5, before  # recalled: far below chance (25 of 50)

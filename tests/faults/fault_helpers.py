@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.jobs_helpers import cli, wait_until
+from tests.unit.jobs_helpers import cli_in_process, wait_until
 
 JOB_START_TIMEOUT_S = 300  # interpreter + torch start-ups of a worker and a runner, under load
 
@@ -50,9 +50,18 @@ def fill_disk(folder: Path) -> Path:
     return filler
 
 
+def in_process(*args: str) -> subprocess.CompletedProcess:
+    """The CLI's ``main(ARGS)`` run in this process (no interpreter and torch start-up, which
+    cost seconds per call on a loaded 2-core machine), as a CompletedProcess like :func:`cli`'s.
+    The store comes from ``$NCODE_RUNS_DIR`` (the ``runs`` fixture sets it)."""
+    code, out, err = cli_in_process(*args)
+    return subprocess.CompletedProcess(["python", "-m", "ncode_core", *args], code, out, err)
+
+
 def submit(runs: Path, *args: str) -> subprocess.CompletedProcess:
-    """``python -m ncode_core submit --no-worker --json ARGS`` in a fresh process."""
-    return cli(runs, "submit", "--no-worker", "--json", *args)
+    """``submit --no-worker --json ARGS`` to the store at ``runs`` (in this process: a real
+    process only adds a start-up; the worker and job processes are what the faults hit)."""
+    return in_process("submit", "--no-worker", "--json", "--runs-dir", str(runs), *args)
 
 
 def tree(folder: Path) -> list[str]:

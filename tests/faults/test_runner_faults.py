@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ncode_core as nc
-from tests.faults.fault_helpers import submit, tree, wait_for_job
+from tests.faults.fault_helpers import in_process, submit, tree, wait_for_job
 from tests.unit.jobs_helpers import cli
 
 PAGE = Path(__file__).resolve().parents[2] / "app" / "app_pages" / "jobs.py"
@@ -40,7 +40,7 @@ def test_a_second_runner_is_refused_while_the_first_runs(runs, tracker):
     assert steps == list(range(1, len(steps) + 1))
     events = list(Path(after.run_dir).glob("tensorboard/events.out.tfevents.*"))
     assert len(events) == 1, events
-    cancelled = cli(runs, "jobs", "cancel", str(job_id), "--wait", "60", "--json")
+    cancelled = in_process("jobs", "cancel", str(job_id), "--wait", "60", "--json")
     assert json.loads(cancelled.stdout.splitlines()[-1])["status"] == "cancelled"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import ncode_core as nc
-from tests.faults.fault_helpers import one_line_error, submit, tree, wait_for_job
+from tests.faults.fault_helpers import in_process, one_line_error, submit, tree, wait_for_job
 from tests.unit.jobs_helpers import cli, cli_in_process, pid_alive, wait_until
 
 LONG_JOB = ("--task", "reflection", "--model", "node", "--steps", "100000",
@@ -34,6 +34,15 @@ def worker_output(runs: Path) -> str:
     return (runs / "worker-0.out").read_text(errors="replace")
 
 
+def each_command(runs: Path, commands: tuple[tuple[str, ...], ...]):
+    """Run ``commands`` against the store at ``runs``: the first in a real process (its exit
+    status and stderr as a user sees them), the others in this process (the same ``main``,
+    without an interpreter and torch start-up each). Yields (args, CompletedProcess)."""
+    for index, args in enumerate(commands):
+        yield args, (cli(runs, *args) if index == 0 else
+                     in_process(*args, "--runs-dir", str(runs)))
+
+
 def test_deleting_the_database_stops_the_worker_and_refuses_a_second_history(runs, tracker):
     worker, job = running_job(runs, tracker)
     (runs / "ncode.db").unlink()
@@ -42,8 +51,8 @@ def test_deleting_the_database_stops_the_worker_and_refuses_a_second_history(run
     wait_until(lambda: not pid_alive(job.pid), timeout=30, message="the job process to end")
     folders = tree(runs / "jobs")
     # a new database would reuse id 1 beside the old run folder: refused, nothing created
-    for args in (("submit", "--no-worker", *LONG_JOB), ("worker", "--stop"), ("jobs", "list")):
-        done = cli(runs, *args)
+    for args, done in each_command(runs, (("submit", "--no-worker", *LONG_JOB),
+                                          ("worker", "--stop"), ("jobs", "list"))):
         assert done.returncode == 2, args
         assert "is missing but" in one_line_error(done.stderr)
         assert "holds 1 run folder(s)" in done.stderr
@@ -62,9 +71,8 @@ def test_corrupting_the_database_stops_the_worker_and_every_command_says_so(runs
     # rewrite the damaged pages; damage it again so the commands below meet a corrupt store.
     with open(runs / "ncode.db", "r+b") as handle:
         handle.write(b"this is not a database" * 200)
-    for args in (("jobs", "list"), ("jobs", "show", str(job.id)),
-                 ("submit", "--no-worker", *LONG_JOB)):
-        done = cli(runs, *args)
+    for args, done in each_command(runs, (("jobs", "list"), ("jobs", "show", str(job.id)),
+                                          ("submit", "--no-worker", *LONG_JOB))):
         assert done.returncode == 2, args
         assert "the database is corrupt" in one_line_error(done.stderr)
     assert not list(runs.glob("jobs/*/checkpoints/*.tmp"))
@@ -75,10 +83,9 @@ def test_a_read_only_runs_folder_is_one_line_and_left_untouched(runs, mounts):
     assert submit(runs, "--task", "reflection", "--model", "node", "--steps", "3").returncode == 0
     before = tree(runs)
     mounts.remount_read_only(runs)
-    for args in (("submit", "--no-worker", "--task", "reflection", "--model", "node"),
-                 ("jobs", "list")):
-        done = cli(runs, *args)
-        assert done.returncode == 2
+    for args, done in each_command(runs, (("submit", "--no-worker", "--task", "reflection",
+                                           "--model", "node"), ("jobs", "list"))):
+        assert done.returncode == 2, args
         assert "the runs folder is read-only" in one_line_error(done.stderr)
     assert tree(runs) == before
 

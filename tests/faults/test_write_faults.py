@@ -18,7 +18,7 @@ from tests.faults.fault_helpers import (
     tree,
     wait_for_job,
 )
-from tests.unit.jobs_helpers import cli, cli_in_process
+from tests.unit.jobs_helpers import cli_in_process
 
 SHORT_JOB = ("--task", "reflection", "--model", "node", "--steps", "3")
 
@@ -30,7 +30,7 @@ def job_count(runs: Path) -> int:
 
 def test_a_full_disk_at_submission_stores_nothing(runs, mounts):
     mounts.tmpfs(runs, "2m")
-    assert cli(runs, "submit", "--no-worker", *SHORT_JOB).returncode == 0
+    assert submit(runs, *SHORT_JOB).returncode == 0
     before = tree(runs)
     filler = fill_disk(runs)
     code, out, err = cli_in_process("submit", "--no-worker", *SHORT_JOB)

@@ -77,7 +77,10 @@ def test_playwright_chromium_names_only_a_file_on_disk():
 
 
 def run_browser_tests_without_a_browser(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess:
-    """tests/e2e in a fresh pytest whose PATH has no browser (and Playwright has none cached)."""
+    """tests/e2e in a fresh pytest whose PATH has no browser (and Playwright has none cached).
+
+    ``--confcutdir`` leaves out tests/conftest.py (torch threads and a float64 fixture, nothing
+    the browser decision reads), so this pytest does not spend seconds importing torch."""
     empty = tmp_path / "bin"
     empty.mkdir(exist_ok=True)
     env = {key: value for key, value in os.environ.items()
@@ -85,8 +88,8 @@ def run_browser_tests_without_a_browser(tmp_path: Path, ci: bool) -> subprocess.
     env.update(PATH=str(empty), PLAYWRIGHT_BROWSERS_PATH=str(tmp_path / "no-browsers"),
                PYTHONPATH=str(ROOT), **({"CI": "true"} if ci else {}))
     return subprocess.run([sys.executable, "-m", "pytest", "tests/e2e", "-q", "-rs",
-                           "-p", "no:cacheprovider"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+                           "-p", "no:cacheprovider", "--confcutdir", "tests/e2e"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_browser_tests_skip_without_a_browser_and_fail_under_ci(tmp_path):

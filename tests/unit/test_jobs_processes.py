@@ -138,9 +138,10 @@ def test_worker_pool_killed_and_restarted_runs_queued_jobs(runs, tracker):
                (j.checkpoint_step or 0) >= 5, 90, message="the long job to checkpoint")
     assert _job(runs, crashed).status == "lost"  # lost jobs wait for an explicit resume
 
-    stop = cli(runs, "worker", "--stop", "--wait", "60", "--runs-dir", str(runs), "--json")
-    assert stop.returncode == 0, stop.stderr
-    assert json.loads(stop.stdout.strip().splitlines()[-1])["stopped"] == 1
+    code, out, err = cli_in_process("worker", "--stop", "--wait", "60", "--runs-dir", str(runs),
+                                    "--json")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["stopped"] == 1
     assert second.wait(timeout=30) == 0
     preempted = _job(runs, long_run)
     assert preempted.status == "queued" and preempted.checkpoint_step >= 5  # requeued, resumable
@@ -170,10 +171,10 @@ def test_cancel_running_job_then_resume_with_more_steps(runs, tracker):
     tracker.worker("--slots", "1", "--runs-dir", str(runs))
     job = wait_until(lambda: (j := _job(runs, job_id)).pid and j.step >= 3 and j, 90,
                      message="the job to run")
-    result = cli(runs, "jobs", "cancel", str(job_id), "--wait", "30", "--runs-dir", str(runs),
-                 "--json")
-    assert result.returncode == 0, result.stderr
-    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    code, out, err = cli_in_process("jobs", "cancel", str(job_id), "--wait", "30", "--runs-dir",
+                                    str(runs), "--json")
+    assert code == 0, err
+    payload = json.loads(out.strip().splitlines()[-1])
     assert payload["status"] == "cancelled"
     wait_until(lambda: not pid_alive(job.pid), 10, message="the job process to end")
     cancelled = _job(runs, job_id)
@@ -204,8 +205,8 @@ def test_submit_starts_a_pool_on_demand_and_a_failing_job_reports_why(runs, trac
     # nothing hangs: the on-demand pool goes idle and exits
     wait_until(lambda: not pid_alive(workers[0]["pid"]), 60, message="the pool to exit")
 
-    shown = cli(runs, "jobs", "show", str(job_id), "--runs-dir", str(runs), "--json")
-    payload = json.loads(shown.stdout.strip().splitlines()[-1])
+    code, out, _ = cli_in_process("jobs", "show", str(job_id), "--runs-dir", str(runs), "--json")
+    payload = json.loads(out.strip().splitlines()[-1])
     assert payload["status"] == "failed" and payload["error"] == "max steps exceeded at step 1"
     assert {"id", "step", "pid", "run_dir"} <= set(payload) and payload["pid"] is None
     code, out, _ = cli_in_process("jobs", "list", "--status", "failed", "--runs-dir", str(runs))
@@ -214,9 +215,8 @@ def test_submit_starts_a_pool_on_demand_and_a_failing_job_reports_why(runs, trac
     code, out, _ = cli_in_process("jobs", "logs", str(job_id), "--follow", "--runs-dir", str(runs))
     assert code == 0 and "starting in pid" in out
     assert "failed: ODE solver failed: max steps exceeded" in out
-    again = cli(runs, "jobs", "cancel", str(job_id), "--runs-dir", str(runs))
-    assert again.returncode == 2 and again.stderr.strip() == (
-        f"error: job {job_id} has already ended (failed)")
+    code, _, err = cli_in_process("jobs", "cancel", str(job_id), "--runs-dir", str(runs))
+    assert code == 2 and err.strip() == f"error: job {job_id} has already ended (failed)"
 
 
 def test_cancel_escalates_to_sigkill_when_a_step_ignores_sigterm(runs, tracker):

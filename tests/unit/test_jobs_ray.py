@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.jobs_helpers import FAST_ENV, cli, wait_until
-from ncode_core.jobs import JobStore, cancel_job
+from tests.unit.jobs_helpers import FAST_ENV, cli, cli_in_process, wait_until
+from ncode_core.jobs import JobStore, cancel_job, submit_job
 
 try:
     import ray  # noqa: F401
@@ -65,7 +65,7 @@ def ray_head():
         result = subprocess.run(start, env=env, capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stderr[-2000:]
         address = f"http://127.0.0.1:{dashboard}"
-        client = wait_until(lambda: _try_client(address), 60, interval=1,
+        client = wait_until(lambda: _try_client(address), 60, interval=0.25,
                             message="the Ray dashboard to answer")
         yield address, client
     finally:
@@ -101,6 +101,11 @@ def test_ray_job_runs_through_job_submission_api(ray_head, tmp_path, monkeypatch
     payload = json.loads(result.stdout.strip().splitlines()[-1])
     job_id, submission = payload["id"], payload["external_id"]
     assert payload["executor"] == "ray" and submission.startswith(f"ncode-{job_id}-")
+    # the job to cancel below, submitted through the API now so that both runners start
+    # (interpreter and torch start-up) side by side rather than one after the other
+    long_job = submit_job({"task": "reflection", "model": "ncode_open", "steps": 100000,
+                           "checkpoint_every": 50}, runs, executor="ray", address=address)
+    assert long_job.executor == "ray" and long_job.external_id.startswith(f"ncode-{long_job.id}-")
 
     with JobStore(runs) as store:
         done = wait_until(lambda: (j := store.require(job_id)).terminal and j, 180, interval=0.5,
@@ -114,15 +119,12 @@ def test_ray_job_runs_through_job_submission_api(ray_head, tmp_path, monkeypatch
                         60, interval=0.5, message="Ray to report SUCCEEDED")
     assert status
     assert f"job {job_id} succeeded at step 6" in client.get_job_logs(submission)
-    shown = cli(runs, "jobs", "show", str(job_id), "--runs-dir", str(runs), "--json")
-    assert json.loads(shown.stdout.strip().splitlines()[-1])["status"] == "succeeded"
+    code, out, err = cli_in_process("jobs", "show", str(job_id), "--runs-dir", str(runs), "--json")
+    assert code == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "succeeded"
 
     # cancel through Ray: stop_job's SIGTERM reaches the runner, which checkpoints and ends
-    result = cli(runs, "submit", "--task", "reflection", "--model", "ncode_open", "--steps",
-                 "100000", "--checkpoint-every", "50", "--executor", "ray", "--address", address,
-                 "--runs-dir", str(runs), "--json", timeout=180)
-    assert result.returncode == 0, result.stderr
-    long_id = json.loads(result.stdout.strip().splitlines()[-1])["id"]
+    long_id = long_job.id
     with JobStore(runs) as store:
         wait_until(lambda: store.require(long_id).step > 0, 180, interval=0.5,
                    message="the long Ray job to run")
