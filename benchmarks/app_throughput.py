@@ -76,10 +76,10 @@ def shown_steps(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
-def descendant_cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the live descendants of this process, by
-    kind: ``server`` (Python: the dashboard) and ``browser`` (Chromium's processes; Playwright's
-    node driver is left out). Read from Linux's /proc; empty elsewhere."""
+def descendant_cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each live descendant of this process, with
+    its kind: ``server`` (Python: the dashboard) or ``browser`` (Chromium's processes;
+    Playwright's node driver is left out). Read from Linux's /proc; empty elsewhere."""
     tick, table = os.sysconf("SC_CLK_TCK"), {}
     for entry in Path("/proc").glob("[0-9]*"):
         try:
@@ -89,13 +89,24 @@ def descendant_cpu_seconds() -> dict[str, float]:
         name = stat[stat.index("(") + 1: stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
         table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
-    totals: dict[str, float] = {}
+    processes: dict[int, tuple[str, float]] = {}
     for pid, (parent, name, cpu) in table.items():
         while parent in table and parent != os.getpid():
             parent = table[parent][0]
         if parent == os.getpid() and "node" not in name:
             kind = "server" if "python" in name or "streamlit" in name else "browser"
-            totals[kind] = totals.get(kind, 0.0) + cpu
+            processes[pid] = (kind, cpu)
+    return processes
+
+
+def cpu_spent(before: dict[int, tuple[str, float]],
+              after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds by kind between two :func:`descendant_cpu_seconds` readings, over the
+    processes alive at ``after`` (a closed tab's renderer that exits in between would
+    otherwise count negative; what it spent in between is lost)."""
+    totals: dict[str, float] = {}
+    for pid, (kind, cpu) in after.items():
+        totals[kind] = totals.get(kind, 0.0) + cpu - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
@@ -129,11 +140,11 @@ def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
     for name in names[len(main):]:
         page.locator(f".st-key-lab_{name} {drawn}").first.wait_for(timeout=240_000)
     seconds["all"] = time.perf_counter() - started
-    spent = descendant_cpu_seconds()
+    first, spent = cpu_spent(cpu, at_first), cpu_spent(cpu, descendant_cpu_seconds())
     for kind in ("server", "browser"):
         if kind in spent:
-            seconds[f"{kind}_cpu_first"] = at_first[kind] - cpu.get(kind, 0.0)
-            seconds[f"{kind}_cpu"] = spent[kind] - cpu.get(kind, 0.0)
+            seconds[f"{kind}_cpu_first"] = first[kind]
+            seconds[f"{kind}_cpu"] = spent[kind]
     return page, seconds
 
 
@@ -363,11 +374,11 @@ def chart_costs(config: dict, repeats: int) -> list[list[str]]:
                             page.locator(f".st-key-chart_{count - 1} .js-plotly-plot "
                                          ".main-svg").first.wait_for(timeout=240_000)
                         drawn = time.perf_counter() - started
-                        browser = descendant_cpu_seconds().get("browser", 0.0)
+                        browser = cpu_spent(cpu, descendant_cpu_seconds()).get("browser", 0.0)
                         page.close()
                         if round_:
                             samples[label].append({"shown": shown, "drawn": drawn,
-                                                   "cpu": browser - cpu.get("browser", 0.0)})
+                                                   "cpu": browser})
         finally:
             server.terminate()
             server.wait()
