@@ -19,6 +19,7 @@ SAMPLES = "lab_samples"  # task -> [A, B]: samples A and B, one coordinate per i
 CHUNK = "chunk_s"  # longest training chunk (s); chunks adapt to the redraw time
 VIEW_EVERY = "view_every_s"  # seconds between refreshes of the lab's views while training
 PNG_CACHE = "png_cache"  # figure name -> PNG bytes
+MORE_VIEWS = "lab_more_views"  # bool: the lab's expander of the views after the main ones is open
 
 DEFAULTS: dict[str, Any] = {
     SETTINGS: lab_settings.DEFAULTS,

@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
        (first render only; --compare alternates rounds between another checkout DIR, e.g.
         ``git worktree add DIR <commit before>``, and this one and prints before / after / ratio)
      .venv/bin/python benchmarks/app_throughput.py --draw-only   (each view's draw time alone)
+     .venv/bin/python benchmarks/app_throughput.py --chart-cost  (a tab: 0 / 1 / all charts)
 
 * bare Trainer: ``Trainer.step()`` in a loop for the lab's own config (the settings' defaults),
   measured before and after the app run (the mean is the reference: the machine is shared);
@@ -14,15 +15,20 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   step counter the page shows, over ``--seconds`` (training chunks, evaluations, the views and
   the browser's redraws included). Target: >= 70 % of the bare throughput;
 * first render of the lab: from ``page.goto(/lab)`` to (a) the first chart of the model's views
-  drawn (the task's first main view, ``Task.ui.lab.main_views[0]``) and (b) every view chart drawn,
-  in a new tab (a new Streamlit session), once on a cold server (the first session imports
-  torch) and then warm (later tabs: the browser's cache holds the scripts; median of
-  ``--repeats``; cold: median over ``--rounds`` fresh servers and browsers), with the CPU
-  seconds the server and the browser spent until every chart was drawn (read from /proc:
-  other load stretches the wall times several-fold but these far less); plus the server's own
-  share (a new session's first run of the lab under AppTest). Targets: first chart < 2 s, all
-  views < 4 s. Note that here the browser shares the server's 2 cores (and parses the 4.7 MB
-  plotly bundle on them);
+  drawn (the task's first main view, ``Task.ui.lab.main_views[0]``), (b) every main view drawn
+  and (c) every view chart drawn, the others after a click on "More views" (computed and
+  sent only while that expander is open), in a new tab (a new Streamlit session), once on a
+  cold server (the first session imports torch) and then warm (later tabs: the browser's cache
+  holds the scripts; median of ``--repeats``; cold: median over ``--rounds`` fresh servers and
+  browsers), with the CPU seconds the server and the browser spent until the first chart and
+  until every chart was drawn (read from /proc: other load stretches the wall times
+  several-fold but these far less); plus the server's own share (a new session's first run of
+  the lab under AppTest). Targets: first chart < 2 s, all views < 4 s. Note that here the
+  browser shares the server's 2 cores (and parses the 4.7 MB plotly bundle on them);
+* ``--chart-cost``: a bare Streamlit page with none, one or all of the lab's view charts, each in
+  a new tab: the title's time, the last chart's and the browser's CPU seconds. It separates
+  what plotly.js costs a new tab before its first chart (one chart vs none) from what the
+  other charts add (all vs one);
 * ``--draw-only``: each view's ``Plotly.newPlot`` time alone in headless Chromium (median of
   7), its SVG paths and JSON size: the per-chart share of the browser's work;
 * 40 x 40 arrow field + streamlines: ``vector_field`` + ``streamlines`` + the plotly figure,
@@ -70,10 +76,10 @@ def shown_steps(page) -> int:
     return int(re.search(r"\d+", text).group())
 
 
-def descendant_cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the live descendants of this process, by
-    kind: ``server`` (Python: the dashboard) and ``browser`` (Chromium's processes; Playwright's
-    node driver is left out). Read from Linux's /proc; empty elsewhere."""
+def descendant_cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each live descendant of this process, with
+    its kind: ``server`` (Python: the dashboard) or ``browser`` (Chromium's processes;
+    Playwright's node driver is left out). Read from Linux's /proc; empty elsewhere."""
     tick, table = os.sysconf("SC_CLK_TCK"), {}
     for entry in Path("/proc").glob("[0-9]*"):
         try:
@@ -83,22 +89,37 @@ def descendant_cpu_seconds() -> dict[str, float]:
         name = stat[stat.index("(") + 1: stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
         table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
-    totals: dict[str, float] = {}
+    processes: dict[int, tuple[str, float]] = {}
     for pid, (parent, name, cpu) in table.items():
         while parent in table and parent != os.getpid():
             parent = table[parent][0]
         if parent == os.getpid() and "node" not in name:
             kind = "server" if "python" in name or "streamlit" in name else "browser"
-            totals[kind] = totals.get(kind, 0.0) + cpu
+            processes[pid] = (kind, cpu)
+    return processes
+
+
+def cpu_spent(before: dict[int, tuple[str, float]],
+              after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds by kind between two :func:`descendant_cpu_seconds` readings, over the
+    processes alive at ``after`` (a closed tab's renderer that exits in between would
+    otherwise count negative; what it spent in between is lost)."""
+    totals: dict[str, float] = {}
+    for pid, (kind, cpu) in after.items():
+        totals[kind] = totals.get(kind, 0.0) + cpu - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
 def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
     """A new tab (new Streamlit session) on the lab; seconds until its controls show
-    (``controls``), its first view chart is drawn (``first``) and every view chart is
-    (``all``), and the CPU seconds the server and the browser spent until then
-    (``server_cpu``, ``browser_cpu``: unlike the wall times, barely moved by other load)."""
-    names = ordered_views(nc.TASKS[QUERY["task"]].ui, nc.MODELS[QUERY["model"]].controlled)
+    (``controls``), its first view chart is drawn (``first``), every main view chart is
+    (``main``), and, after a click on "More views" (when the page has it: the other views are
+    computed only once it is open), every view chart (``all``); and the CPU seconds the server
+    and the browser spent until the first chart (``server_cpu_first``, ``browser_cpu_first``)
+    and until all (``server_cpu``, ``browser_cpu``): unlike the wall times, barely moved by
+    other load."""
+    task, controlled = nc.TASKS[QUERY["task"]], nc.MODELS[QUERY["model"]].controlled
+    names = ordered_views(task.ui, controlled)
     page = context.new_page()
     cpu = descendant_cpu_seconds()
     started = time.perf_counter()
@@ -108,13 +129,22 @@ def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
     drawn = ".js-plotly-plot .main-svg"
     page.locator(f".st-key-lab_{names[0]} {drawn}").first.wait_for(timeout=240_000)
     seconds["first"] = time.perf_counter() - started
-    for name in names[1:]:
+    at_first = descendant_cpu_seconds()
+    main = [name for name in names if name in task.ui.lab.main_views]
+    for name in main[1:]:
+        page.locator(f".st-key-lab_{name} {drawn}").first.wait_for(timeout=240_000)
+    seconds["main"] = time.perf_counter() - started
+    more = page.locator(".st-key-lab_more_views summary")
+    if more.count():  # a checkout from before the expander draws every view at once
+        more.click()
+    for name in names[len(main):]:
         page.locator(f".st-key-lab_{name} {drawn}").first.wait_for(timeout=240_000)
     seconds["all"] = time.perf_counter() - started
-    spent = descendant_cpu_seconds()
+    first, spent = cpu_spent(cpu, at_first), cpu_spent(cpu, descendant_cpu_seconds())
     for kind in ("server", "browser"):
         if kind in spent:
-            seconds[f"{kind}_cpu"] = spent[kind] - cpu.get(kind, 0.0)
+            seconds[f"{kind}_cpu_first"] = first[kind]
+            seconds[f"{kind}_cpu"] = spent[kind]
     return page, seconds
 
 
@@ -186,7 +216,10 @@ def app_measurements(seconds: float, repeats: int) -> dict[str, float]:
 RENDER_MEASURES = (  # (label, key, target s): key + "_cold" / "_warm" in the results
     ("controls shown (s)", "controls", None),
     ("first view chart (s)", "first", 2),
-    ("all view charts (s)", "all", 4),
+    ("main view charts (s)", "main", None),
+    ("all view charts, More views opened (s)", "all", 4),
+    ("  server CPU until the first chart (s)", "server_cpu_first", None),
+    ("  browser CPU until the first chart (s)", "browser_cpu_first", None),
     ("  server CPU until all drawn (s)", "server_cpu", None),
     ("  browser CPU until all drawn (s)", "browser_cpu", None),
 )
@@ -283,6 +316,80 @@ def draw_costs(config: dict) -> list[list[str]]:
     return rows
 
 
+CHART_PAGE = """import sys
+import plotly.io as pio
+import streamlit as st
+
+st.title("charts")
+count = int(st.query_params.get("count", "0"))
+for index, path in enumerate(sys.argv[1:count + 1]):
+    with open(path) as spec:
+        st.plotly_chart(pio.from_json(spec.read()), key=f"chart_{index}")
+"""
+
+
+def chart_costs(config: dict, repeats: int) -> list[list[str]]:
+    """Where a new tab's browser time goes: a bare Streamlit page showing none, one or all of
+    a fresh lab model's views (the first main view first), each opened in a new tab of one
+    browser (the cache warm after a first round), alternating, medians of ``repeats``: seconds
+    to the title and to the last chart, and the browser's CPU seconds. One chart against none
+    is what plotly.js costs a new tab before any chart shows; all against one, the other charts."""
+    import subprocess
+    import tempfile
+
+    import plotly.io as pio
+
+    from app.components.controller import LiveTraining
+    from app.components.views import ViewOptions, build_view, view_names
+    from app.launch import command, free_port, wait_healthy
+
+    live = LiveTraining(config)
+    options = ViewOptions(samples=tuple(map(tuple, nc.TASKS[config["task"]].ui.lab.samples)))
+    names = view_names(live)
+    counts = {"no chart": 0, "one chart": 1, f"all {len(names)} charts": len(names)}
+    samples: dict[str, list[dict[str, float]]] = {label: [] for label in counts}
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name in names:
+            paths.append(Path(folder) / f"{name}.json")
+            paths[-1].write_text(pio.to_json(build_view(live, name, options), validate=False))
+        script = Path(folder) / "charts.py"
+        script.write_text(CHART_PAGE)
+        port = free_port()
+        server = subprocess.Popen([*command(port, script), "--", *map(str, paths)], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, 90, server)
+            with browser_tab_context() as context:
+                for round_ in range(repeats + 1):  # round 0 fills the browser's cache
+                    for label, count in counts.items():
+                        page = context.new_page()
+                        cpu, started = descendant_cpu_seconds(), time.perf_counter()
+                        page.goto(f"{url}/?count={count}")
+                        page.get_by_text("charts").first.wait_for(timeout=240_000)
+                        shown = time.perf_counter() - started
+                        if count:
+                            page.locator(f".st-key-chart_{count - 1} .js-plotly-plot "
+                                         ".main-svg").first.wait_for(timeout=240_000)
+                        drawn = time.perf_counter() - started
+                        browser = cpu_spent(cpu, descendant_cpu_seconds()).get("browser", 0.0)
+                        page.close()
+                        if round_:
+                            samples[label].append({"shown": shown, "drawn": drawn,
+                                                   "cpu": browser})
+        finally:
+            server.terminate()
+            server.wait()
+    rows = []
+    for label, runs in samples.items():
+        shown, drawn, cpu = (statistics.median(run[key] for run in runs)
+                             for key in ("shown", "drawn", "cpu"))
+        rows.append([f"bare page, {label}", f"{shown:.2f}", f"{drawn:.2f}", f"{cpu:.2f}"])
+    return rows
+
+
 def field_cost(config: dict) -> tuple[float, float]:
     """Median seconds to build a 40 x 40 arrow field + streamlines figure, and to serialise it."""
     trainer = nc.Trainer(config, device="cpu")
@@ -307,6 +414,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="warm first renders (median)")
     parser.add_argument("--render-only", action="store_true",
                         help="measure only the lab's first render")
+    parser.add_argument("--chart-cost", action="store_true",
+                        help="measure only a new tab's browser cost of none, one and all "
+                             "the lab's charts on a bare page")
     parser.add_argument("--draw-only", action="store_true",
                         help="measure only how long the browser takes to draw each view")
     parser.add_argument("--rounds", type=int, default=1,
@@ -330,6 +440,12 @@ def main() -> int:
         print(f"{setting}; before: {args.compare}, after: {ROOT}")
         print_table(["measure", "before", "after", "after / before"],
                     comparison_rows(before, after))
+        return 0
+    if args.chart_cost:
+        print(f"{setting.split(';')[0]}; a bare Streamlit page, a new tab each, "
+              f"median of {args.repeats} (seconds under load stretch; CPU far less)")
+        print_table(["page", "title shown (s)", "last chart drawn (s)", "browser CPU (s)"],
+                    chart_costs(config, args.repeats))
         return 0
     if args.draw_only:
         print(f"{setting.split(';')[0]}; one chart at a time, plotly.py's plotly.js")

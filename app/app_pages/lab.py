@@ -10,7 +10,7 @@ from app.components import field_animation, forms, live_panel
 from app.components import settings as S
 from app.components.controller import FAILED, RUNNING, LiveTraining
 from app.components.open_in_lab import open_in_lab
-from app.components.views import ViewOptions, as_numpy, build_view, view_names
+from app.components.views import VIEW_TITLES, ViewOptions, as_numpy, build_view, view_names
 
 REFRESH_S = 0.1  # run_every of the training fragment; each run trains one adaptive chunk
 WIDE_VIEWS = {"paths", "portrait", "theta"}  # drawn across the page; the others in pairs
@@ -161,30 +161,55 @@ def live_training() -> None:
     live_panel.curves(current, "lab_curves")
 
 
-@st.fragment(run_every=st.session_state[state.VIEW_EVERY] if running else None)
-def model_views() -> None:
-    """The pictures of the model (heavier: refreshed every few seconds while training).
-
-    Each view is computed just before it is drawn, main views first, so the browser shows the
-    first chart while the others are still being computed."""
-    current: LiveTraining = st.session_state[state.LAB]
-    views, options = view_cache(current)
-    st.caption(f"Views of the model at step {current.steps}.")
-    for row in view_rows(view_names(current)):
+def draw_views(current: LiveTraining, names: list[str], views: dict,
+               options: ViewOptions) -> bool:
+    """Compute (unless cached) and draw ``names`` in rows; False when the model cannot be drawn
+    (a warning says why)."""
+    for row in view_rows(names):
         for column, name in zip(st.columns(len(row)), row):
             try:
                 if name not in views:
                     views[name] = build_view(current, name, options)
             except (nc.SolverError, RuntimeError) as error:
                 st.warning(f"The views cannot be drawn for this model: {error}")
-                return
+                return False
             with column:
                 if name == "decision":  # a click on a data point picks sample A
                     st.plotly_chart(views[name], key="lab_decision", on_select=pick_sample,
                                     selection_mode="points")
                 else:
                     st.plotly_chart(views[name], key=f"lab_{name}")
-    if nc.is_closed_loop(current.model):  # theta(t) moves the field: show it moving
+    return True
+
+
+@st.fragment(run_every=st.session_state[state.VIEW_EVERY] if running else None)
+def model_views() -> None:
+    """The pictures of the model (heavier: refreshed every few seconds while training).
+
+    The task's main views are drawn at once; the others in an expander whose content is
+    computed and sent only while it is open: a new tab's browser then draws fewer charts (annuli:
+    two of five) before its first one shows (``benchmarks/app_throughput.py --render-only``)."""
+    current: LiveTraining = st.session_state[state.LAB]
+    views, options = view_cache(current)
+    st.caption(f"Views of the model at step {current.steps}.")
+    names = view_names(current)
+    main = [name for name in names if name in current.task.ui.lab.main_views]
+    more = [name for name in names if name not in main]
+    if not draw_views(current, main, views, options):
+        return
+    animated = nc.is_closed_loop(current.model)  # theta(t) moves the field: show it moving
+    if not more and not animated:
+        return
+    # the label names what the task can show, not what this model shows: a label that changed
+    # with the model would make a new expander (closed again) at each change of model
+    titles = [VIEW_TITLES[name] for name in current.task.ui.lab.views if name not in main]
+    label = f"More views: {', '.join(titles + ['the field over time (closed loop)'])}"
+    box = st.expander(label, key=state.MORE_VIEWS, on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        if not draw_views(current, more, views, options) or not animated:
+            return
         inputs = as_numpy(current.task.x_test)
         start = samples[0][: inputs.shape[1]] if samples else inputs[0]
         st.plotly_chart(field_animation.closed_loop_animation(

@@ -127,6 +127,11 @@ BUILDERS: dict[str, Callable[[object, ViewOptions], go.Figure]] = {
     "field_b": sample_field_view(1),
     "theta": theta_view,
 }
+VIEW_TITLES = {  # each view in a few words (where a page lists views by name)
+    "decision": "decision map", "trajectories": "trajectories", "paths": "paths x(t)",
+    "portrait": "phase portrait", "field_a": "field of sample A", "field_b": "field of sample B",
+    "theta": "theta(t) (controlled models)",
+}
 
 
 def ordered_views(ui: nc.TaskUI, controlled: bool) -> list[str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import state
+
 ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 TIMEOUT = 120
 # Small, fast lab settings (a link's query string, the way a user would share them).
@@ -31,6 +33,14 @@ def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
 def metrics(at: AppTest, label: str) -> list[str]:
     """Values of the st.metric tiles labelled ``label``, in page order."""
     return [m.value for m in at.metric if m.label == label]
+
+
+def open_more_views(at: AppTest) -> AppTest:
+    """Open the lab's "More views" expander (its views are computed only while it is open)."""
+    at.session_state[state.MORE_VIEWS] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 @pytest.fixture

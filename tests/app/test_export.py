@@ -12,13 +12,13 @@ import pytest
 from app.components import export
 from app.components import settings as S
 from ncode_core.__main__ import main as cli_main
-from tests.app.conftest import SMALL_ANNULI, open_page
+from tests.app.conftest import SMALL_ANNULI, open_more_views, open_page
 
 
 @pytest.fixture(scope="module")
 def shared():
     """A lab trained two steps, then the share page of the same session."""
-    at = open_page("lab", SMALL_ANNULI)
+    at = open_more_views(open_page("lab", SMALL_ANNULI))
     at.button(key="lab_step").click().run()
     at.button(key="lab_step").click().run()
     at.switch_page("app_pages/share.py")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ncode_core as nc
-from tests.app.conftest import SMALL_ANNULI, metrics, open_page
+from tests.app.conftest import SMALL_ANNULI, metrics, open_more_views, open_page
 
 PAGES = {"home": "N-CODE Studio", "lab": "Toy lab", "compare": "Compare NODE and N-CODE",
          "bifurcation": "Bifurcation explorer", "tour": "Teaching tour",
@@ -27,7 +27,12 @@ def test_lab_step_play_pause_reset(small_lab):
     at = small_lab
     live = at.session_state["lab_live"]
     assert live.steps == 0 and metrics(at, "step") == ["0"]
-    assert len(at.get("plotly_chart")) >= 5  # curves, decision, trajectories, 2 fields, theta
+    # the main views (decision, trajectories); the others wait in a closed expander, the
+    # training curves for the first step
+    assert len(at.get("plotly_chart")) == 2
+    assert "field_a" not in at.session_state["lab_last_views"]
+    open_more_views(at)
+    assert len(at.get("plotly_chart")) == 5  # and the two fields, theta
 
     at.button(key="lab_step").click().run()
     live = at.session_state["lab_live"]
@@ -214,6 +219,7 @@ def test_lab_every_model_builds_steps_and_draws(task):
     small = {"annuli": "64", "reflection": "16", "vanderpol": "4"}[task]
     at = open_page("lab", {"task": task, "model": "node", "n": small, "hidden": "4",
                            "code": "2", "batch": "16"})
+    open_more_views(at)
     for model in ["node", "anode", "node_dc", "ncode_open", "ncode_closed"]:
         if model != "node":
             at.selectbox(key="w_model").set_value(model).run()
@@ -258,11 +264,13 @@ def animations(at) -> list[dict]:
 
 def test_closed_loop_field_is_animated_in_the_lab():
     at = open_page("lab", {**SMALL_ANNULI, "model": "ncode_closed"})
-    (movie,) = animations(at)
+    assert animations(at) == []  # in the "More views" expander, computed once it is opened
+    (movie,) = animations(open_more_views(at))
     assert len(movie["frames"]) == 20 and len(movie["layout"]["sliders"][0]["steps"]) == 20
     assert [b["label"] for b in movie["layout"]["updatemenus"][0]["buttons"]] == ["Play",
                                                                                   "Pause"]
-    assert animations(open_page("lab", SMALL_ANNULI)) == []  # open loop: the field is fixed
+    # open loop: the field is fixed
+    assert animations(open_more_views(open_page("lab", SMALL_ANNULI))) == []
 
 
 def test_tour_animates_the_closed_loop_step_only():

@@ -39,6 +39,7 @@ def test_a_registered_task_gets_menus_defaults_and_settings(rings):
 def test_every_declared_view_has_a_builder():
     for cls in nc.lab_tasks().values():
         assert set(cls.ui.lab.views) <= set(views.BUILDERS), cls.name
+    assert set(views.VIEW_TITLES) == set(views.BUILDERS)  # the lab's "More views" names them
 
 
 def test_defaults_follow_the_task_declarations():

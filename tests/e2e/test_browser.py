@@ -70,6 +70,7 @@ def test_lab_trains_annuli_to_90_percent_and_draws_the_field(server, page):
     page.wait_for_timeout(2000)
     assert shown_number(page, "lab_metric_step") == paused_at
 
+    page.locator(".st-key-lab_more_views summary").click()  # the fields wait in there
     charts = page.locator(".st-key-lab_field_a .js-plotly-plot")
     deadline = time.monotonic() + 30
     while charts.count() != 1 and time.monotonic() < deadline:
