@@ -147,12 +147,12 @@ except nc.JobError as error:
     jobs, histories = [], {}
 st.dataframe(table1_rows(paper_tasks, jobs), hide_index=True, key="img_table1")
 st.caption("Ours: the longest finished job per model and dataset in the job store (launch "
-           "them from the Jobs page, e.g. `python -m ncode_core submit --preset table1-mnist`), "
-           "N-CODE with all three kernels controlled as in the paper; \"not measured here\" "
-           "where none has finished. Budget: optimiser steps, the epochs they make at the "
-           "job's batch size (minibatches drawn at random), wall time of the last run, device. "
-           "The pretrained models above are short runs (their steps are shown with them), not "
-           "these jobs.")
+           "them from the Jobs page, e.g. `python -m ncode_core submit --preset "
+           "table1-mnist-cpu`), N-CODE with all three kernels controlled as in the paper; \"not "
+           "measured here\" where none has finished. Budget: optimiser steps, the epochs they "
+           "make at the job's batch size (minibatches drawn at random), the solver, wall time of "
+           "the last run, device. The pretrained models above are short runs (their steps are "
+           "shown with them), not these jobs.")
 
 st.subheader("Training curves of the image jobs (as Fig. A.2)")
 trained = sorted({job.task for job in jobs if job.id in histories})

@@ -49,9 +49,9 @@ def budget(job: nc.Job) -> str:
     device = job.result.get("device") or job.gpu or job.spec.get("device", "auto")
     wall_text = f"{wall:.0f} s" if wall is not None else "wall time unknown"
     steps = int(job.result.get("steps", job.step))
-    solver = stored_run_config(job).solver.summary()
-    return (f"{steps} steps = {job_epochs(job, [steps])[0]:.2g} epochs, {solver}, {wall_text}, "
-            f"{device}")
+    run = stored_run_config(job)
+    return (f"{steps} steps = {job_epochs(job, [steps], run)[0]:.2g} epochs, "
+            f"{run.solver.summary()}, {wall_text}, {device}")
 
 
 def stored_run_config(job: nc.Job) -> nc.RunConfig:
@@ -60,10 +60,10 @@ def stored_run_config(job: nc.Job) -> nc.RunConfig:
     return nc.JobSpec.model_validate(job.spec).run_config(check_resources=False)
 
 
-def job_epochs(job: nc.Job, steps: list[int]) -> list[float]:
+def job_epochs(job: nc.Job, steps: list[int], run: nc.RunConfig | None = None) -> list[float]:
     """Epochs that ``steps`` optimiser steps of image ``job`` make (:meth:`ImageTask.epochs` of
-    its batch size and task config)."""
-    run = stored_run_config(job)
+    its batch size and task config; ``run``: its stored run config when the caller has it)."""
+    run = stored_run_config(job) if run is None else run
     task = nc.TASKS[job.task]
     return [task.epochs(step, run.training.batch_size, run.task_cfg) for step in steps]
 
