@@ -22,7 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m streamlit run app/streamlit_app.py --server.port $(PORT)
+	$(PY) -m app.serve --server.port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -5,7 +5,9 @@
 
 The server runs headless in a fresh interpreter of the same Python, from the repo root, so it
 reads ``.streamlit/config.toml``: bound to 127.0.0.1, no file watcher (it trips over
-``torch.classes``), no usage statistics.
+``torch.classes``), no usage statistics. The dashboard starts as ``make run`` starts it
+(``app/serve.py``: warmed before the first session); another script under plain
+``streamlit run``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,13 @@ def free_port() -> int:
 
 
 def command(port: int, entry: Path = ENTRY) -> list[str]:
-    """The ``streamlit run`` command line for ``port`` (run it from the checkout of ``entry``)."""
-    return [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-            "--server.headless", "true"]
+    """The command line that serves ``entry`` on ``port`` (run it from the checkout of
+    ``entry``): ``python -m app.serve`` for a checkout's dashboard that has it, else
+    ``streamlit run`` (another script, or an older checkout a benchmark compares with)."""
+    options = ["--server.port", str(port), "--server.headless", "true"]
+    if entry.name == ENTRY.name and (entry.parent / "serve.py").exists():
+        return [sys.executable, "-m", "app.serve", *options]
+    return [sys.executable, "-m", "streamlit", "run", str(entry), *options]
 
 
 def wait_healthy(base_url: str, timeout_s: float, process: subprocess.Popen) -> float:

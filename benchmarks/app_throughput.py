@@ -18,9 +18,11 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   drawn (the task's first main view, ``Task.ui.lab.main_views[0]``), (b) every main view drawn
   and (c) every view chart drawn, the others after a click on "More views" (computed and
   sent only while that expander is open), in a new tab (a new Streamlit session), once on a
-  cold server (the first session imports torch) and then warm (later tabs: the browser's cache
-  holds the scripts; median of ``--repeats``; cold: median over ``--rounds`` fresh servers and
-  browsers), with the CPU seconds the server and the browser spent until the first chart and
+  cold server (a fresh server's first session, the browser's cache empty), then warm (later
+  tabs on the lab's link: the browser's cache holds the scripts), then as a user reaches it
+  (a click on the lab in the page menu of a settled home page: Streamlit's scripts loaded,
+  plotly.js not yet); warm ones median of ``--repeats`` each, cold median over ``--rounds``
+  fresh servers and browsers; with the CPU seconds the server and the browser spent until the first chart and
   until every chart was drawn (read from /proc: other load stretches the wall times
   several-fold but these far less); plus the server's own share (a new session's first run of
   the lab under AppTest). Targets: first chart < 2 s, all views < 4 s. Note that here the
@@ -110,20 +112,16 @@ def cpu_spent(before: dict[int, tuple[str, float]],
     return totals
 
 
-def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
-    """A new tab (new Streamlit session) on the lab; seconds until its controls show
-    (``controls``), its first view chart is drawn (``first``), every main view chart is
-    (``main``), and, after a click on "More views" (when the page has it: the other views are
-    computed only once it is open), every view chart (``all``); and the CPU seconds the server
-    and the browser spent until the first chart (``server_cpu_first``, ``browser_cpu_first``)
-    and until all (``server_cpu``, ``browser_cpu``): unlike the wall times, barely moved by
-    other load."""
+def lab_render(page, started: float, cpu: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """Seconds since ``started`` until the lab in ``page`` shows its controls (``controls``),
+    its first view chart is drawn (``first``), every main view chart is (``main``), and, after
+    a click on "More views" (when the page has it: the other views are computed only once it
+    is open), every view chart (``all``); and the CPU seconds the server and the browser spent
+    since ``cpu`` (a :func:`descendant_cpu_seconds` reading) until the first chart
+    (``server_cpu_first``, ``browser_cpu_first``) and until all (``server_cpu``,
+    ``browser_cpu``): unlike the wall times, barely moved by other load."""
     task, controlled = nc.TASKS[QUERY["task"]], nc.MODELS[QUERY["model"]].controlled
     names = ordered_views(task.ui, controlled)
-    page = context.new_page()
-    cpu = descendant_cpu_seconds()
-    started = time.perf_counter()
-    page.goto(f"{url}/lab?{'&'.join(f'{k}={v}' for k, v in QUERY.items())}")
     page.locator(".st-key-lab_play button").wait_for(timeout=240_000)
     seconds = {"controls": time.perf_counter() - started}
     drawn = ".js-plotly-plot .main-svg"
@@ -145,40 +143,76 @@ def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
         if kind in spent:
             seconds[f"{kind}_cpu_first"] = first[kind]
             seconds[f"{kind}_cpu"] = spent[kind]
-    return page, seconds
+    return seconds
 
 
-def render_measurements(context, url: str,
-                        repeats: int) -> tuple[dict[str, float], list[dict[str, float]], object]:
-    """The lab on a fresh server (cold: the first session imports torch, the browser's cache
-    is empty), then ``repeats`` new tabs (warm: the browser's cache holds the scripts); returns
-    the cold measurement, the warm ones and the last tab, still open."""
+def open_lab(context, url: str) -> tuple[object, dict[str, float]]:
+    """The lab in a new tab (a new Streamlit session) from its link with the settings of
+    ``QUERY``: :func:`lab_render` from ``page.goto``."""
+    page = context.new_page()
+    cpu, started = descendant_cpu_seconds(), time.perf_counter()
+    page.goto(f"{url}/lab?{'&'.join(f'{k}={v}' for k, v in QUERY.items())}")
+    return page, lab_render(page, started, cpu)
+
+
+def navigate_to_lab(context, url: str) -> tuple[object, dict[str, float]]:
+    """The lab reached as a user does from the dashboard: a new tab on the home page, left to
+    settle, then a click on the lab's entry in the page menu: :func:`lab_render` from the
+    click. The page's scripts are loaded by then, plotly.js not yet (the home page draws no
+    chart); the lab shows its default settings (``QUERY`` must be them)."""
+    page = context.new_page()
+    page.goto(url)
+    link = page.locator('[data-testid="stSidebarNav"] a[href$="/lab"]')
+    link.wait_for(timeout=240_000)
+    page.wait_for_timeout(1500)  # the home page's own rendering is done
+    cpu, started = descendant_cpu_seconds(), time.perf_counter()
+    link.click()
+    return page, lab_render(page, started, cpu)
+
+
+def render_measurements(context, url: str, repeats: int
+                        ) -> tuple[dict[str, float], dict[str, list[dict[str, float]]], object]:
+    """The lab on a fresh server (cold: the browser's cache is empty and the server has never
+    run a session), then ``repeats`` new tabs on its link (``warm``: the browser's cache holds
+    the scripts) and ``repeats`` navigations to it from the home page (``nav``; only where
+    ``QUERY`` holds the lab's defaults); returns the cold measurement, the warm ones by kind
+    and the last tab, still open."""
     page, cold = open_lab(context, url)
-    warm = []
-    for _ in range(repeats):
-        page.close()
-        page, seconds = open_lab(context, url)
-        warm.append(seconds)
+    warm: dict[str, list[dict[str, float]]] = {"warm": [], "nav": []}
+    kinds = [("warm", open_lab)]
+    defaults = S.DEFAULTS
+    if (QUERY["task"], QUERY["model"]) == (defaults["task"], defaults["model"]):
+        kinds.append(("nav", navigate_to_lab))
+    for kind, opener in kinds:
+        for _ in range(repeats):
+            page.close()
+            page, seconds = opener(context, url)
+            warm[kind].append(seconds)
     return cold, warm, page
 
 
-def summarise(colds: list[dict[str, float]], warms: list[dict[str, float]]) -> dict[str, float]:
-    """Medians: ``<measure>_cold`` over the cold tabs, ``<measure>_warm`` over the warm ones."""
+def summarise(colds: list[dict[str, float]],
+              warms: dict[str, list[dict[str, float]]]) -> dict[str, float]:
+    """Medians: ``<measure>_cold`` over the cold tabs, ``<measure>_<kind>`` over the warm
+    ones of each kind (``warm``, ``nav``)."""
     results = {f"{name}_cold": statistics.median(c[name] for c in colds) for name in colds[0]}
-    results.update({f"{name}_warm": statistics.median(w[name] for w in warms)
-                    for name in warms[0]})
+    for kind, runs in warms.items():
+        if runs:
+            results.update({f"{name}_{kind}": statistics.median(w[name] for w in runs)
+                            for name in runs[0]})
     return results
 
 
 def render_rounds(root: Path, rounds: int, repeats: int) -> dict[str, float]:
     """:func:`render_measurements` on ``rounds`` fresh servers of the checkout at ``root``,
     each with a fresh browser; medians (:func:`summarise`)."""
-    colds, warms = [], []
+    colds, warms = [], {"warm": [], "nav": []}
     for _ in range(rounds):
         with serve(root=root) as url, browser_tab_context() as context:
             cold, warm, _ = render_measurements(context, url, repeats)
         colds.append(cold)
-        warms += warm
+        for kind, runs in warm.items():
+            warms[kind] += runs
     return summarise(colds, warms)
 
 
@@ -213,7 +247,12 @@ def app_measurements(seconds: float, repeats: int) -> dict[str, float]:
     return results
 
 
-RENDER_MEASURES = (  # (label, key, target s): key + "_cold" / "_warm" in the results
+RENDER_STATES = (  # (key suffix in the results, how the lab was opened)
+    ("cold", "cold server, new tab"),
+    ("warm", "warm server, new tab on its link"),
+    ("nav", "warm server, menu click from Home"),
+)
+RENDER_MEASURES = (  # (label, key, target s): key + "_" + a RENDER_STATES suffix in the results
     ("controls shown (s)", "controls", None),
     ("first view chart (s)", "first", 2),
     ("main view charts (s)", "main", None),
@@ -228,7 +267,7 @@ RENDER_MEASURES = (  # (label, key, target s): key + "_cold" / "_warm" in the re
 def render_rows(app: dict[str, float]) -> list[list[str]]:
     """Table rows of the first-render measurements against their targets."""
     rows = []
-    for state, where in (("cold", "cold server"), ("warm", "warm server + browser cache")):
+    for state, where in RENDER_STATES:
         for label, key, target in RENDER_MEASURES:
             value = app.get(f"{key}_{state}")
             if value is None:
@@ -242,7 +281,7 @@ def render_rows(app: dict[str, float]) -> list[list[str]]:
 def comparison_rows(before: dict[str, float], after: dict[str, float]) -> list[list[str]]:
     """Rows ``measure, before, after, after / before`` for every first-render measure."""
     rows = []
-    for state in ("cold", "warm"):
+    for state, _ in RENDER_STATES:
         for label, key, _ in RENDER_MEASURES:
             name = f"{key}_{state}"
             if name in before and name in after:

@@ -49,6 +49,7 @@ def test_flag_and_environment_override_the_address():
 
 
 def test_launchers_rely_on_the_config_file():
-    """The Makefile and app/launch.py do not repeat the address (one place to change it)."""
-    for path in (ROOT / "Makefile", ROOT / "app" / "launch.py"):
+    """The Makefile, app/launch.py and app/serve.py do not repeat the address (one place to
+    change it)."""
+    for path in (ROOT / "Makefile", ROOT / "app" / "launch.py", ROOT / "app" / "serve.py"):
         assert "server.address" not in path.read_text(), path
