@@ -11,6 +11,8 @@ parameters shared by every sample.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Literal, get_args
 
 import torch
@@ -86,7 +88,16 @@ class PerSampleConvField(nn.Module):
 
     def forward(self, x: Tensor, theta: Tensor) -> Tensor:
         """x: ``(B, channels, H, W)``, theta: ``(B, P)`` -> ``(B, channels, H, W)``."""
-        kernels = self.unpack(theta)
+        return self.convolve(x, self.unpack(theta))
+
+    def bind(self, theta: Tensor) -> Callable[[Tensor], Tensor]:
+        """The field of theta ``(B, P)`` as a function of x ``(B, channels, H, W)``, theta
+        unpacked once (open loop holds theta fixed over a solve)."""
+        return partial(self.convolve, kernels=self.unpack(theta))
+
+    def convolve(self, x: Tensor, kernels: dict[str, tuple[Tensor, Tensor]]) -> Tensor:
+        """The block on x ``(B, channels, H, W)`` with the controlled ``kernels`` of
+        :meth:`unpack` -> ``(B, channels, H, W)``."""
         hidden = x
         for index, name in enumerate(KERNEL_NAMES):
             if name in kernels:

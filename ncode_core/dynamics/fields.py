@@ -8,6 +8,7 @@ loop over the batch. A *shared* field is an ordinary MLP whose weights are nn.Pa
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -49,17 +50,30 @@ class PerSampleMLPField(nn.Module):
 
     def forward(self, x: Tensor, theta: Tensor) -> Tensor:
         """x: ``(B, dim)``, theta: ``(B, P)`` -> ``(B, dim)``."""
+        return self.bind(theta)(x)
+
+    def bind(self, theta: Tensor) -> Callable[[Tensor], Tensor]:
+        """The field of theta ``(B, P)`` as a function ``x (B, dim) -> (B, dim)``, theta
+        unpacked once: a solve that holds theta fixed (open loop) calls it at every evaluation,
+        and autograd then splits theta's gradient once per solve instead of once per call."""
         w1, b1, w2, b2 = self.unpack(theta)
         if self.dim > ELEMENTWISE_MAX_DIM:
-            hidden = torch.tanh(torch.baddbmm(b1.unsqueeze(2), w1, x.unsqueeze(2)))
-            return torch.baddbmm(b2.unsqueeze(2), w2, hidden).squeeze(2)
+            def dense(x: Tensor) -> Tensor:
+                hidden = torch.tanh(torch.baddbmm(b1.unsqueeze(2), w1, x.unsqueeze(2)))
+                return torch.baddbmm(b2.unsqueeze(2), w2, hidden).squeeze(2)
+            return dense
         # Small state (the toy tasks): batched products of tiny matrices are slow on CPU,
         # above all their backward (two bmm each); a fused multiply-add per input dimension and
         # a broadcast product summed over hidden units cost ~half (benchmarks/per_sample_fields).
-        pre = b1
-        for j in range(self.dim):
-            pre = torch.addcmul(pre, w1[:, :, j], x[:, j: j + 1])
-        return (w2 * torch.tanh(pre).unsqueeze(1)).sum(dim=2) + b2
+        # W1's columns copied contiguous once: open-loop annuli steps ~8 % faster (toy_speed).
+        columns = w1.transpose(1, 2).contiguous().unbind(1)
+
+        def elementwise(x: Tensor) -> Tensor:
+            pre = b1
+            for j, column in enumerate(columns):
+                pre = torch.addcmul(pre, column, x[:, j: j + 1])
+            return (w2 * torch.tanh(pre).unsqueeze(1)).sum(dim=2) + b2
+        return elementwise
 
     def initial_theta(self, generator: torch.Generator | None = None) -> Tensor:
         """One ``(P,)`` draw with nn.Linear's default scale (uniform +-1/sqrt(fan_in))."""

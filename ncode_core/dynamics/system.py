@@ -5,9 +5,15 @@ Every system's ODE state is a tuple ``(x, *context)``: ``context`` is ``()`` for
 theta, or theta itself). With a running cost ``l(t, x, theta) -> (B,)`` (Eq. 5) the state gains
 one last component, the accumulated cost, so the adjoint method differentiates the integral like
 any other state.
+
+Open-loop N-CODE solved with direct backprop may instead hold its constant control outside the
+state (:meth:`FlowSystem.holding_context`): the state is then ``(x,)`` plus the cost.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import torch
 from torch import Tensor, nn
@@ -21,6 +27,17 @@ class FlowSystem(CountedVectorField):
     def __init__(self) -> None:
         super().__init__()
         self.running_cost: nn.Module | None = None
+
+    @property
+    def context_is_constant(self) -> bool:
+        """True when ``d context / dt = 0`` and :meth:`holding_context` can take the context
+        out of the state."""
+        return False
+
+    def holding_context(self, context: State) -> AbstractContextManager[None]:
+        """Within the block the state is ``(x,)`` (plus the cost), ``context`` held fixed;
+        only for a system whose :attr:`context_is_constant`."""
+        raise ValueError(f"{type(self).__name__} cannot hold its context: it is not constant")
 
     def core_derivative(self, t: Tensor, x: Tensor, context: State) -> State:
         """d(x, *context)/dt without the cost component."""
@@ -70,7 +87,8 @@ class ControlledSystem(FlowSystem):
     code and ``theta(u) = decoder(u)`` (``model.control=code``); without one, u is theta itself,
     every field parameter ``(B, P)`` (``model.control=full``, the paper's closed loop). For open
     loop the two are the same model (gamma's last layer is linear and theta stays constant); the
-    code keeps the solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``.
+    code keeps the solver's per-step arithmetic proportional to ``D + K`` instead of ``D + P``,
+    and with direct backprop :meth:`holding_context` takes u out of the state altogether.
     """
 
     def __init__(self, field: nn.Module, law: nn.Module | None = None,
@@ -79,20 +97,60 @@ class ControlledSystem(FlowSystem):
         self.field = field
         self.law = law
         self.decoder = decoder
+        self.held_theta: Tensor | None = None
+        self.held_field: Callable[[Tensor], Tensor] | None = None
+
+    @property
+    def context_is_constant(self) -> bool:
+        return self.law is None
 
     def theta(self, control: Tensor) -> Tensor:
         """Field parameters ``(..., P)`` for control ``(..., K)``."""
         return control if self.decoder is None else self.decoder(control)
 
+    @contextmanager
+    def holding_context(self, context: State) -> Iterator[None]:
+        """Open loop: within the block the state is ``(x,)`` (plus the cost) and theta, decoded
+        once from the control ``context = (u,)``, u ``(B, K)``, is held fixed for every
+        evaluation.
+
+        The same function and gradients as the state ``(x, u)`` with ``du/dt = 0``, without
+        decoding theta at every evaluation nor carrying u through the solver's arithmetic.
+        Direct backprop only: theta is no ODE state nor parameter, so the adjoint would drop
+        its gradient. Adaptive solvers accept the same steps (their error norm is a max over
+        the state's components and u's error is 0), but dopri5's first trial step weighs every
+        component of the initial state: where u's scale outweighs x's (reflection, seeds 0-1)
+        the first step and x(T) differ within the tolerance (4e-5 at 1e-3, same NFE); on
+        annuli x(T) is bitwise the same.
+        """
+        if not self.context_is_constant:
+            raise ValueError("only an open-loop system (no control law) can hold its control")
+        (control,) = context
+        self.held_theta = self.theta(control)
+        self.held_field = bind_field(self.field, self.held_theta)
+        try:
+            yield
+        finally:
+            self.held_theta = self.held_field = None
+
     def field_parameters(self, context: State) -> Tensor:
-        return self.theta(context[0])
+        return self.held_theta if self.held_theta is not None else self.theta(context[0])
 
     def core_derivative(self, t: Tensor, x: Tensor, context: State) -> State:
+        if self.held_field is not None:
+            return (self.held_field(x),)
         (control,) = context
         dx = self.field(x, self.theta(control))
         if self.law is None:
             return dx, torch.zeros_like(control)
         return dx, self.law(t, x, control)
+
+
+def bind_field(field: nn.Module, theta: Tensor) -> Callable[[Tensor], Tensor]:
+    """``x -> field(x, theta)`` for theta ``(B, P)``: the field's own ``bind`` where it has one
+    (it unpacks theta once), else a plain closure."""
+    bind = getattr(field, "bind", None)
+    return bind(theta) if bind is not None else lambda x: field(x, theta)
 
 
 class QuadraticCost(nn.Module):

@@ -76,13 +76,27 @@ class FlowModel(nn.Module):
         """x0 ``(B, *shape)`` -> Trajectory at ``times`` (default ``[0, T]``)."""
         times = self.default_times(x0) if times is None else times
         state0 = self.initial_state(x0)
-        if self.system.running_cost is not None:
-            state0 = (*state0, x0.new_zeros(x0.shape[0]))
-        states = solve(self.system, state0, times, self.solver)
-        if self.system.running_cost is not None:
-            *states, cost = states
-            return Trajectory(times, states[0], tuple(states[1:]), cost[-1] - cost[0])
-        return Trajectory(times, states[0], tuple(states[1:]))
+        if self.solver.adjoint or not self.system.context_is_constant:
+            states, cost = self._solve(state0, times)
+            return Trajectory(times, states[0], states[1:], cost)
+        # A constant context (open-loop control) with direct backprop: solve x alone, the
+        # context held outside the state (the adjoint needs it in the state); its path repeats
+        # the initial value at each time.
+        x, *context = state0
+        with self.system.holding_context(tuple(context)):
+            (path,), cost = self._solve((x,), times)
+        return Trajectory(times, path, tuple(c.expand(len(times), *c.shape) for c in context),
+                          cost)
+
+    def _solve(self, state0: tuple[Tensor, ...],
+               times: Tensor) -> tuple[tuple[Tensor, ...], Tensor | None]:
+        """Solve from ``state0`` (each ``(B, ...)``) -> (states ``(T, B, ...)``, running cost
+        ``(B,)`` over the solve or None), adding the cost component where the system has one."""
+        if self.system.running_cost is None:
+            return solve(self.system, state0, times, self.solver), None
+        *states, cost = solve(self.system, (*state0, state0[0].new_zeros(state0[0].shape[0])),
+                              times, self.solver)
+        return tuple(states), cost[-1] - cost[0]
 
     def field_at(self, t: float, x: Tensor, context: tuple[Tensor, ...]) -> Tensor:
         """Evaluate dx/dt at points ``x (N, *state_shape)`` for one sample's context (each

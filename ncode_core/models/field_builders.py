@@ -30,7 +30,11 @@ def flat_size(shape: Shape) -> int:
 
 
 class ControlledField(Protocol):
-    """``f(x; theta)``: x ``(B, *shape)``, theta ``(B, theta_size)`` -> ``(B, *shape)``."""
+    """``f(x; theta)``: x ``(B, *shape)``, theta ``(B, theta_size)`` -> ``(B, *shape)``.
+
+    A field that unpacks theta may also offer ``bind(theta) -> (x -> f(x; theta))`` doing the
+    unpacking once: open loop holds theta fixed over a solve and calls the bound field.
+    """
 
     theta_size: int
 
