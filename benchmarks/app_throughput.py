@@ -22,9 +22,9 @@ Run: .venv/bin/python benchmarks/app_throughput.py [--seconds 20] [--task annuli
   tabs on the lab's link: the browser's cache holds the scripts), then as a user reaches it
   (a click on the lab in the page menu of a settled home page: Streamlit's scripts loaded,
   plotly.js not yet); warm ones median of ``--repeats`` each, cold median over ``--rounds``
-  fresh servers and browsers; with the CPU seconds the server and the browser spent until the first chart and
-  until every chart was drawn (read from /proc: other load stretches the wall times
-  several-fold but these far less); plus the server's own share (a new session's first run of
+  fresh servers and browsers; with the CPU seconds the server and the browser spent until the
+  first chart and until every chart was drawn (read from /proc: other load stretches the wall
+  times several-fold but these far less); plus the server's own share (a new session's first run of
   the lab under AppTest). Targets: first chart < 2 s, all views < 4 s. Note that here the
   browser shares the server's 2 cores (and parses the 4.7 MB plotly bundle on them);
 * ``--chart-cost``: a bare Streamlit page with none, one or all of the lab's view charts, each in

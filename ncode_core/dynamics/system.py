@@ -12,6 +12,7 @@ state (:meth:`FlowSystem.holding_context`): the state is then ``(x,)`` plus the 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -97,8 +98,10 @@ class ControlledSystem(FlowSystem):
         self.field = field
         self.law = law
         self.decoder = decoder
-        self.held_theta: Tensor | None = None
-        self.held_field: Callable[[Tensor], Tensor] | None = None
+        # thread id -> (theta, bound field) while that thread's solve holds its control: the
+        # dashboard may run one model in two threads at once (an interrupted script run still
+        # finishing a training chunk while the next draws the views)
+        self.held: dict[int, tuple[Tensor, Callable[[Tensor], Tensor]]] = {}
 
     @property
     def context_is_constant(self) -> bool:
@@ -121,24 +124,28 @@ class ControlledSystem(FlowSystem):
         the state's components and u's error is 0), but dopri5's first trial step weighs every
         component of the initial state: where u's scale outweighs x's (reflection, seeds 0-1)
         the first step and x(T) differ within the tolerance (4e-5 at 1e-3, same NFE); on
-        annuli x(T) is bitwise the same.
+        annuli x(T) is bitwise the same. Held per thread: solves of one model in several
+        threads at once each see their own theta.
         """
         if not self.context_is_constant:
             raise ValueError("only an open-loop system (no control law) can hold its control")
         (control,) = context
-        self.held_theta = self.theta(control)
-        self.held_field = bind_field(self.field, self.held_theta)
+        theta = self.theta(control)
+        thread = threading.get_ident()
+        self.held[thread] = (theta, bind_field(self.field, theta))
         try:
             yield
         finally:
-            self.held_theta = self.held_field = None
+            del self.held[thread]
 
     def field_parameters(self, context: State) -> Tensor:
-        return self.held_theta if self.held_theta is not None else self.theta(context[0])
+        held = self.held.get(threading.get_ident())
+        return held[0] if held is not None else self.theta(context[0])
 
     def core_derivative(self, t: Tensor, x: Tensor, context: State) -> State:
-        if self.held_field is not None:
-            return (self.held_field(x),)
+        held = self.held.get(threading.get_ident())
+        if held is not None:
+            return (held[1](x),)
         (control,) = context
         dx = self.field(x, self.theta(control))
         if self.law is None:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import torch
 
@@ -104,3 +106,31 @@ def test_only_open_loop_holds_its_control():
     assert not node.model.flow.system.context_is_constant
     with pytest.raises(ValueError, match="not constant"):
         node.model.flow.system.holding_context(())
+
+
+def test_threads_solving_one_model_at_once_each_keep_their_own_held_control():
+    """The dashboard can run a model in two threads at once (a training chunk still finishing
+    in the script run a click interrupted, while the next run draws the views): one thread's
+    solve ending must not take the held control from another's."""
+    flow, x0 = _annuli_open_loop()
+    with torch.no_grad():
+        expected = flow(x0).x[-1]
+    failures: list[BaseException] = []
+    results: list[torch.Tensor] = []
+
+    def solve_repeatedly() -> None:
+        try:
+            for _ in range(40):
+                with torch.no_grad():
+                    results.append(flow(x0).x[-1])
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=solve_repeatedly) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, repr(failures[0])
+    assert len(results) == 120
+    assert all(torch.equal(result, expected) for result in results)
