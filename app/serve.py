@@ -28,7 +28,7 @@ def warm() -> None:
     """Import what a session's first lab render needs and draw the default lab once.
 
     Building a model and its optimiser imports ``torch._dynamo`` (torch.optim.Adam's
-    constructor and meta-device kernels need it: about 2.5 s of CPU), the views import the
+    constructor and meta-device kernels need it: 0.8 s of CPU quiet, after torch itself), the views import the
     streamlines' and plotly's figure code, and plotly's JSON encoder is what
     ``st.plotly_chart`` calls. The sessions later find all of it in ``sys.modules``.
     """
