@@ -212,8 +212,10 @@ def model_views() -> None:
             return
         inputs = as_numpy(current.task.x_test)
         start = samples[0][: inputs.shape[1]] if samples else inputs[0]
-        st.plotly_chart(field_animation.closed_loop_animation(
-            current.model, start, inputs, horizon=horizon), key="lab_field_animation")
+        with current.lock:  # no training step on the model meanwhile (LiveTraining.lock)
+            animation = field_animation.closed_loop_animation(current.model, start, inputs,
+                                                              horizon=horizon)
+        st.plotly_chart(animation, key="lab_field_animation")
 
 
 live_training()

@@ -15,6 +15,7 @@ import itertools
 import logging
 import math
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,18 @@ class LiveTraining:
     ``history`` holds one row per optimiser step (``step``, ``train_loss``, batch metrics, NFEs)
     and, on the step that ends each chunk, the held-out evaluation (``test_loss``, the task's
     metrics). ``status`` is ``paused``, ``running`` or ``failed``; ``error`` the failure message.
+
+    ``lock`` serialises every use of the model: Streamlit can start a session's next script run
+    in a new thread while an interrupted one is still inside a training chunk, and two steps
+    interleaved on one model fail (an in-place optimiser update under the other's backward).
+    Training, evaluation and loading take it here; whoever draws the model takes it too
+    (``views.build_view``).
     """
 
     def __init__(self, config: dict[str, Any], label: str = "") -> None:
         self.raw_config = config
         self.label = label
+        self.lock = threading.RLock()
         self.serial = next(_SERIAL)  # tells controllers apart (caches of their pictures)
         self.trainer = nc.Trainer(config, device="cpu")
         self.history: list[dict[str, Any]] = []
@@ -95,8 +103,9 @@ class LiveTraining:
         """Exactly ``count`` optimiser steps now (then an evaluation); returns steps done."""
         if self.status == FAILED:
             return 0
-        done = self._advance(max_steps=count, budget_s=math.inf)
-        self.evaluate()
+        with self.lock:
+            done = self._advance(max_steps=count, budget_s=math.inf)
+            self.evaluate()
         return done
 
     def chunk_budget(self, longest_s: float) -> float:
@@ -120,9 +129,10 @@ class LiveTraining:
             gap = started - self.last_chunk_end
             self.overhead_s = gap if self.overhead_s is None else 0.7 * self.overhead_s + 0.3 * gap
         budget = self.chunk_budget(longest_s) if budget_s is None else budget_s
-        done = self._advance(max_steps=max_steps, budget_s=budget)
-        self.last_chunk_end = time.perf_counter()
-        self.evaluate()
+        with self.lock:
+            done = self._advance(max_steps=max_steps, budget_s=budget)
+            self.last_chunk_end = time.perf_counter()
+            self.evaluate()
         if self.play_started is not None:
             elapsed = time.perf_counter() - self.play_started
             self.wall_rate = (self.steps - self.play_steps) / elapsed if elapsed > 0 else 0.0
@@ -130,10 +140,11 @@ class LiveTraining:
 
     def load(self, payload: dict[str, Any], name: str) -> None:
         """Replace the weights with a loaded checkpoint's (``ncode_core.load_checkpoint``)."""
-        self.trainer.load_state_dict(nc.trainer_state_from_checkpoint(payload))
-        self.source = name
-        self.history.clear()
-        self.evaluate()
+        with self.lock:
+            self.trainer.load_state_dict(nc.trainer_state_from_checkpoint(payload))
+            self.source = name
+            self.history.clear()
+            self.evaluate()
 
     # ------------------------------------------------------------------ internals
     def _advance(self, max_steps: int, budget_s: float) -> int:
@@ -167,7 +178,8 @@ class LiveTraining:
         if self.status == FAILED:
             return self.evaluation
         try:
-            self.evaluation = self.trainer.evaluate()
+            with self.lock:
+                self.evaluation = self.trainer.evaluate()
         except (nc.SolverError, RuntimeError) as error:
             self._fail(f"evaluation failed: {error}")
             return self.evaluation

@@ -146,8 +146,10 @@ def view_names(live) -> list[str]:
 
 
 def build_view(live, name: str, options: ViewOptions) -> go.Figure:
-    """The figure of view ``name`` (a key of :data:`BUILDERS`) for ``live``'s current model."""
-    return BUILDERS[name](live, options)
+    """The figure of view ``name`` (a key of :data:`BUILDERS`) for ``live``'s current model
+    (holding its lock: no training step runs on it meanwhile)."""
+    with live.lock:
+        return BUILDERS[name](live, options)
 
 
 def lab_views(live, options: ViewOptions, names: list[str] | None = None) -> dict[str, go.Figure]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import ncode_core as nc
 from app.components import settings as S
-from app.components.controller import LiveTraining
+from app.components.controller import RUNNING, LiveTraining
+from app.components.views import ViewOptions, build_view
 
 SMALL = {**S.defaults_for("reflection"), "n": 32, "batch": 16, "hidden": 4, "code": 2}
 
@@ -80,3 +83,33 @@ def test_lab_settings_reach_the_closed_loop_form_and_the_running_cost():
                             "cost_on": "theta"})
     assert node["training"]["running_cost_on"] == "x"
     assert nc.parse_run_config(node).training.running_cost_on == "x"
+
+
+def test_one_model_used_from_two_threads_trains_and_draws_in_turn():
+    """Streamlit can run a session's script in a new thread while an interrupted run is still
+    inside a training chunk: two chunks (or a chunk and a view) must not interleave on one
+    model (an in-place optimiser update under another step's backward fails the run)."""
+    live = LiveTraining(S.to_run_config({**S.DEFAULTS, "task": "annuli", "model": "ncode_open",
+                                         "batch": 64}))
+    live.play()
+    done: list[int] = []
+    figures: list[object] = []
+    options = ViewOptions(samples=((0.5, 0.5), (-1.0, 0.0)))
+
+    def train() -> None:
+        for _ in range(3):
+            done.append(live.run_chunk(budget_s=0.3))
+
+    def draw() -> None:
+        for _ in range(6):
+            figures.append(build_view(live, "decision", options))
+
+    threads = [threading.Thread(target=train), threading.Thread(target=train),
+               threading.Thread(target=draw)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert live.status == RUNNING, live.error
+    assert live.steps == sum(done) == len(live.history)
+    assert len(figures) == 6
