@@ -3,6 +3,7 @@ its equilibria and their stability, and the bifurcations where they change."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -68,14 +69,17 @@ def continuation() -> nc.Continuation:
     return cached["value"]
 
 
+# the lab's model may still be training in an interrupted run's thread (LiveTraining.lock)
+guard = live.lock if source == "current lab model" else contextlib.nullcontext()
 try:
-    branches = continuation()
-    equilibria = nc.sample_equilibria(model, point, half_width=bounds[1])
-    diagram = nc.bifurcation_line(model, start, end, count=61, task=task)
-    field_grid = nc.vector_field(model, point, bounds, 20)
-    lines = nc.streamlines(field_grid, 8)
-    path = nc.trajectories(model, point[None], n_times=30).x[:, 0, :2]
-    decision = nc.decision_map(model, bounds, 40, task=task)
+    with guard:
+        branches = continuation()
+        equilibria = nc.sample_equilibria(model, point, half_width=bounds[1])
+        diagram = nc.bifurcation_line(model, start, end, count=61, task=task)
+        field_grid = nc.vector_field(model, point, bounds, 20)
+        lines = nc.streamlines(field_grid, 8)
+        path = nc.trajectories(model, point[None], n_times=30).x[:, 0, :2]
+        decision = nc.decision_map(model, bounds, 40, task=task)
 except (nc.SolverError, RuntimeError) as error:
     st.error(f"This model cannot be evaluated here: {error}")
     st.stop()
