@@ -50,12 +50,16 @@ class PerSampleMLPField(nn.Module):
 
     def forward(self, x: Tensor, theta: Tensor) -> Tensor:
         """x: ``(B, dim)``, theta: ``(B, P)`` -> ``(B, dim)``."""
-        return self.bind(theta)(x)
+        return self._field(theta, held=False)(x)
 
     def bind(self, theta: Tensor) -> Callable[[Tensor], Tensor]:
         """The field of theta ``(B, P)`` as a function ``x (B, dim) -> (B, dim)``, theta
         unpacked once: a solve that holds theta fixed (open loop) calls it at every evaluation,
         and autograd then splits theta's gradient once per solve instead of once per call."""
+        return self._field(theta, held=True)
+
+    def _field(self, theta: Tensor, held: bool) -> Callable[[Tensor], Tensor]:
+        """``x -> f(x; theta)``; ``held``: called many times with this theta."""
         w1, b1, w2, b2 = self.unpack(theta)
         if self.dim > ELEMENTWISE_MAX_DIM:
             def dense(x: Tensor) -> Tensor:
@@ -65,8 +69,9 @@ class PerSampleMLPField(nn.Module):
         # Small state (the toy tasks): batched products of tiny matrices are slow on CPU,
         # above all their backward (two bmm each); a fused multiply-add per input dimension and
         # a broadcast product summed over hidden units cost ~half (benchmarks/per_sample_fields).
-        # W1's columns copied contiguous once: open-loop annuli steps ~8 % faster (toy_speed).
-        columns = w1.transpose(1, 2).contiguous().unbind(1)
+        # W1's columns copied contiguous pay off only when reused: open-loop annuli steps ~8 %
+        # faster (toy_speed); for a theta used once (closed loop) the copy cost ~5 %.
+        columns = w1.transpose(1, 2).contiguous().unbind(1) if held else w1.unbind(2)
 
         def elementwise(x: Tensor) -> Tensor:
             pre = b1
